@@ -1,0 +1,104 @@
+"""The composition root: one runtime, the dialect apps, and the path dispatch between them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pazar.config import Settings
+from pazar.dialects.common.context import SiteRouter
+from pazar.dialects.console import app as console
+from pazar.dialects.partner_v2 import app as partner_v2
+from pazar.ports import Clock
+from pazar.services import seed
+from pazar.services.runtime import Runtime
+from pazar.services.secrets_store import server_secret_key
+
+log = logging.getLogger("pazar")
+
+
+def build_site_router(settings: Settings) -> SiteRouter:
+    """Hosts the shipped sites declare, overridden by ``PAZAR_HOST_MAP``."""
+    host_map: dict[str, str] = {}
+    for site_id, hosts in seed.shipped_site_hosts().items():
+        for host in hosts:
+            host_map[host] = site_id
+    host_map.update(settings.host_map)
+    return SiteRouter(host_map, settings.default_site)
+
+
+def _owns(prefix: str, path: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+class Pazar:
+    """An ASGI app that hands each request to the dialect owning its path prefix.
+
+    Dialects are whole FastAPI apps (each with its own error envelope); they see
+    the full path, so their routes read exactly like the wire paths they serve.
+    """
+
+    def __init__(
+        self, runtime: Runtime, routes: Sequence[tuple[Sequence[str], ASGIApp]], fallback: ASGIApp
+    ) -> None:
+        self.runtime = runtime
+        self.routes = [(prefix, app) for prefixes, app in routes for prefix in prefixes]
+        self.routes.sort(key=lambda item: len(item[0]), reverse=True)
+        self.fallback = fallback
+        self._started = False
+
+    async def startup(self) -> None:
+        if self._started:
+            return
+        async with self.runtime.db.transaction() as session:
+            self.runtime.secret_key = await server_secret_key(session, self.runtime.settings.secret_key)
+        self._started = True
+
+    async def shutdown(self) -> None:
+        await self.runtime.db.dispose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if not self._started:
+            await self.startup()
+        path: str = scope.get("path", "")
+        for prefix, app in self.routes:
+            if _owns(prefix, path):
+                await app(scope, receive, send)
+                return
+        await self.fallback(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None
+) -> Pazar:
+    settings = settings or Settings()
+    runtime = runtime or Runtime.from_settings(settings, clock=clock)
+    site_router = build_site_router(settings)
+    console_app = console.build(runtime, site_router)
+    routes: list[tuple[Sequence[str], Any]] = [
+        (partner_v2.PREFIXES, partner_v2.build(runtime, site_router)),
+        (("/oauth/authorize",), console_app),
+    ]
+    return Pazar(runtime, routes, fallback=console_app)

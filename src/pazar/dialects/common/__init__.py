@@ -1,0 +1,1 @@
+"""What every dialect shares at the HTTP edge: body reading, site selection, sessions, auth."""

@@ -1,0 +1,56 @@
+"""The console dialect: HTML pages (authorization flows, the home page)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from pazar.dialects.common.app_factory import new_dialect_app
+from pazar.dialects.common.context import SiteRouter
+from pazar.dialects.console import html
+from pazar.dialects.console.authorize import FlowSpec, build_router
+from pazar.domain.errors import DomainError
+from pazar.services.runtime import Runtime
+
+log = logging.getLogger("pazar.console")
+
+# Path prefixes this dialect answers (the composition root dispatches on them).
+PREFIXES = ("/oauth/authorize",)
+
+V2_FLOW = FlowSpec(path="/oauth/authorize/")
+
+
+def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
+    app = new_dialect_app("console", runtime, site_router)
+    app.include_router(build_router(V2_FLOW))
+    app.include_router(build_router(FlowSpec(path="/oauth/authorize")))
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> Response:
+        return html.page(
+            "pazar",
+            "<h1>pazar</h1><p>A self-hostable marketplace server speaking the OLX partner APIs.</p>"
+            "<ul><li>Partner API v2: <code>/api/partner/*</code></li>"
+            "<li>Token endpoint: <code>POST /api/open/oauth/token</code></li>"
+            "<li>Authorization page: <code>/oauth/authorize/</code></li></ul>",
+        )
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(_: Request, exc: DomainError) -> Response:
+        return html.error_page("Error", exc.message, 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        return html.error_page(
+            "Not found" if exc.status_code == 404 else "Error", str(exc.detail), exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def on_crash(_: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return html.error_page("Server error", "Something went wrong on our side.", 500)
+
+    return app

@@ -1,0 +1,158 @@
+"""The authorization page: log in, consent, redirect back with ``code`` and ``state``.
+
+One flow serves every dialect's authorize URL; a ``FlowSpec`` says where it lives
+and which scopes it speaks. Errors about the client or the redirect URI are shown
+on the page (redirecting there would be unsafe); every other error is sent back to
+the client's redirect URI as ``?error=...&state=...``, as RFC 6749 prescribes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from pazar.dialects.common.body import BodyError, parse_form, read_limited
+from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
+from pazar.dialects.console import html
+from pazar.domain.errors import OAuthError
+from pazar.domain.oauth import V2_SCOPES
+from pazar.services import accounts, oauth, web_sessions
+from pazar.services.reference import SiteSnapshot
+from pazar.services.runtime import Session
+
+SESSION_COOKIE = "pazar_session"
+_PARAMS = ("client_id", "response_type", "state", "scope", "redirect_uri")
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSpec:
+    path: str
+    known_scopes: tuple[str, ...] = V2_SCOPES
+
+
+def with_query(url: str, params: dict[str, str | None]) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query.extend((k, v) for k, v in params.items() if v is not None)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+async def _params(request: Request) -> dict[str, str | None]:
+    values: dict[str, str | None] = {k: request.query_params.get(k) for k in _PARAMS}
+    if request.method == "POST":
+        try:
+            form = parse_form(await read_limited(request, 64 * 1024))
+        except BodyError:
+            form = {}
+        values = {k: form.get(k) for k in (*_PARAMS, "step", "email", "password", "decision", "csrf")}
+    return values
+
+
+def build_router(spec: FlowSpec) -> APIRouter:
+    router = APIRouter()
+
+    @router.api_route(spec.path, methods=["GET", "POST"], include_in_schema=False)
+    async def authorize(request: Request, session: Session = SessionDep) -> Response:
+        runtime = runtime_of(request)
+        site_id = site_id_of(request)
+        site = await runtime.reference.get(session, site_id)
+        values = await _params(request)
+        try:
+            app = await oauth.app_for_authorization(session, site_id=site_id, client_id=values["client_id"])
+            redirect_uri = oauth.authorization_redirect(app, values["redirect_uri"])
+        except OAuthError as exc:
+            return html.error_page("Authorization error", f"{exc.error}: {exc.description}")
+
+        state = values["state"]
+
+        def back(**params: str | None) -> Response:
+            return RedirectResponse(with_query(redirect_uri, {**params, "state": state}), status_code=302)
+
+        if values["response_type"] != "code":
+            if not values["response_type"]:
+                return back(error="invalid_request", error_description="Invalid or missing response type")
+            return back(error="unsupported_response_type", error_description="Response type not supported")
+        try:
+            scope = oauth.authorization_scope(app, values["scope"])
+        except OAuthError as exc:
+            return back(error=exc.error, error_description=exc.description)
+
+        carried = {k: values[k] for k in _PARAMS}
+        now = runtime.clock.now()
+        cookie = request.cookies.get(SESSION_COOKIE)
+        user_id = web_sessions.verify(cookie, key=runtime.secret_key, site_id=site_id, now=now)
+        step = values.get("step")
+
+        if step == "login":
+            user = await accounts.login(
+                session,
+                site_id=site_id,
+                email=values.get("email") or "",
+                password=values.get("password") or "",
+                clock=runtime.clock,
+            )
+            if user is None:
+                return html.login_form(
+                    action=spec.path,
+                    site_name=site.name,
+                    app_name=app.name,
+                    params=carried,
+                    error="Incorrect e-mail or password.",
+                )
+            cookie = web_sessions.issue(key=runtime.secret_key, user_id=user.id, site_id=site_id, now=now)
+            response = _consent(spec, site, app.name, user.email, scope, carried, runtime.secret_key, cookie)
+            response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=12 * 3600)
+            return response
+
+        if user_id is None or cookie is None:
+            return html.login_form(action=spec.path, site_name=site.name, app_name=app.name, params=carried)
+        user = await accounts.get_user(session, site_id=site_id, user_id=user_id)
+
+        if step == "consent" and request.method == "POST":
+            expected = web_sessions.csrf_token(
+                key=runtime.secret_key, session_value=cookie, purpose=app.client_id
+            )
+            if values.get("csrf") != expected:
+                return html.error_page("Authorization error", "The form expired; please start again.", 403)
+            if values.get("decision") != "allow":
+                return back(
+                    error="access_denied", error_description="The user denied access to your application"
+                )
+            code = await oauth.issue_code(
+                session,
+                app=app,
+                user=user,
+                scope=scope,
+                redirect_uri_sent=values["redirect_uri"],
+                clock=runtime.clock,
+                tokens=runtime.tokens,
+            )
+            return back(code=code)
+        return _consent(spec, site, app.name, user.email, scope, carried, runtime.secret_key, cookie)
+
+    return router
+
+
+def _consent(
+    spec: FlowSpec,
+    site: SiteSnapshot,
+    app_name: str,
+    email: str,
+    scope: str,
+    carried: dict[str, str | None],
+    key: str,
+    cookie: str,
+) -> Response:
+    client_id = carried.get("client_id") or ""
+    csrf = web_sessions.csrf_token(key=key, session_value=cookie, purpose=client_id)
+    return html.consent_form(
+        action=spec.path,
+        site_name=site.name,
+        app_name=app_name,
+        user_email=email,
+        scopes=scope.split(),
+        params={**carried, "csrf": csrf},
+    )

@@ -1,0 +1,77 @@
+"""Minimal, escaped HTML pages (no template engine needed for a handful of forms)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from starlette.responses import HTMLResponse
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:30rem;margin:3rem auto;padding:0 1rem;color:#222}"
+    "h1{font-size:1.4rem}form{display:grid;gap:.6rem}input,button{font-size:1rem;padding:.5rem}"
+    ".error{color:#b00020}.muted{color:#666;font-size:.9rem}.row{display:flex;gap:.6rem}"
+)
+
+
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    document = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width'><title>{escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+    )
+    return HTMLResponse(
+        document,
+        status_code=status,
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def hidden_fields(values: dict[str, str | None]) -> str:
+    return "".join(
+        f"<input type='hidden' name='{escape(k)}' value='{escape(v)}'>"
+        for k, v in values.items()
+        if v is not None
+    )
+
+
+def error_page(title: str, message: str, status: int = 400) -> HTMLResponse:
+    return page(title, f"<h1>{escape(title)}</h1><p class='error'>{escape(message)}</p>", status)
+
+
+def login_form(
+    *, action: str, site_name: str, app_name: str, params: dict[str, str | None], error: str = ""
+) -> HTMLResponse:
+    problem = f"<p class='error'>{escape(error)}</p>" if error else ""
+    return page(
+        f"Log in — {site_name}",
+        f"<h1>Log in to {escape(site_name)}</h1>"
+        f"<p class='muted'>{escape(app_name)} asks to connect to your account.</p>{problem}"
+        f"<form method='post' action='{escape(action)}'>{hidden_fields(params)}"
+        "<input type='hidden' name='step' value='login'>"
+        "<label>E-mail <input name='email' type='email' autocomplete='username' required></label>"
+        "<label>Password <input name='password' type='password' autocomplete='current-password' required></label>"
+        "<button type='submit'>Log in</button></form>",
+        401 if error else 200,
+    )
+
+
+def consent_form(
+    *,
+    action: str,
+    site_name: str,
+    app_name: str,
+    user_email: str,
+    scopes: list[str],
+    params: dict[str, str | None],
+) -> HTMLResponse:
+    items = "".join(f"<li>{escape(s)}</li>" for s in scopes)
+    return page(
+        f"Authorize {app_name}",
+        f"<h1>Authorize {escape(app_name)}</h1>"
+        f"<p>Signed in to {escape(site_name)} as <b>{escape(user_email)}</b>.</p>"
+        f"<p>{escape(app_name)} will be able to:</p><ul>{items}</ul>"
+        f"<form method='post' action='{escape(action)}'>{hidden_fields(params)}"
+        "<input type='hidden' name='step' value='consent'>"
+        "<div class='row'><button name='decision' value='allow' type='submit'>Allow</button>"
+        "<button name='decision' value='deny' type='submit'>Deny</button></div></form>",
+    )

@@ -1,0 +1,125 @@
+"""Entities and reference data rendered as Partner API v2 JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pazar.services.entities import User
+from pazar.services.reference import CategoryInfo, CityInfo, DistrictInfo, RegionInfo, SiteSnapshot
+
+
+def timestamp(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    """``YYYY-MM-DD HH:MM:SS`` in the site's local time, as OLX shows it."""
+    if moment is None:
+        return None
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def site_zone(site: SiteSnapshot) -> ZoneInfo:
+    return ZoneInfo(str(site.config.get("timezone", "UTC")))
+
+
+def authenticated_user(user: User, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "status": user.status,
+        "name": user.name,
+        "phone": user.phone,
+        "phone_login": user.phone,
+        "created_at": timestamp(user.created_at, tz),
+        "last_login_at": timestamp(user.last_login_at, tz),
+        "avatar": user.avatar,
+        "is_business": user.is_business,
+    }
+
+
+def public_user(user: User) -> dict[str, Any]:
+    return {"id": user.id, "name": user.name, "avatar": user.avatar}
+
+
+def region(r: RegionInfo) -> dict[str, Any]:
+    return {"id": r.id, "name": r.name}
+
+
+def city(c: CityInfo) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "region_id": c.region_id,
+        "name": c.name,
+        "county": c.county,
+        "municipality": c.municipality,
+        "latitude": c.latitude,
+        "longitude": c.longitude,
+    }
+
+
+def district(d: DistrictInfo) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "city_id": d.city_id,
+        "name": d.name,
+        "latitude": d.latitude,
+        "longitude": d.longitude,
+    }
+
+
+def category(c: CategoryInfo, language: str) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name_in(language),
+        "parent_id": c.parent_id,
+        "photos_limit": c.photos_limit,
+        "is_leaf": c.is_leaf,
+    }
+
+
+def attribute(definition: dict[str, Any], language: str) -> dict[str, Any]:
+    validation = dict(definition.get("validation", {}))
+    maximum = validation.get("max")
+    # The spec types `max` as a string (and `min` as an integer): keep that quirk on the wire.
+    validation["max"] = None if maximum is None else str(maximum)
+    labels = definition.get("translations", {})
+    return {
+        "code": definition["code"],
+        "label": labels.get(language, definition.get("label", definition["code"])),
+        "unit": definition.get("unit"),
+        "validation": {
+            "type": validation.get("type", "attribute"),
+            "required": bool(validation.get("required", False)),
+            "numeric": bool(validation.get("numeric", False)),
+            "min": validation.get("min"),
+            "max": validation["max"],
+            "allow_multiple_values": bool(validation.get("allow_multiple_values", False)),
+        },
+        "values": [
+            {"code": str(v["code"]), "label": v.get("label", v["code"])} for v in definition.get("values", [])
+        ],
+    }
+
+
+def delivery_proposition(site: SiteSnapshot) -> dict[str, Any]:
+    """The ``delivery`` pseudo-attribute: the site's parcel options as selectable packages."""
+    values = [
+        {"code": str(option["id"]), "label": f"{carrier['title']} {option['label']}"}
+        for carrier in site.config.get("delivery_settings", {}).get("shipping", [])
+        for option in carrier.get("parcel_options", [])
+    ]
+    return {
+        "code": "delivery",
+        "label": "Dostawa",
+        "unit": None,
+        "validation": {"type": "package", "required": False, "numeric": False, "allow_multiple_values": True},
+        "values": values,
+    }
+
+
+def suggestion(site: SiteSnapshot, category_id: int, language: str) -> dict[str, Any]:
+    leaf = site.categories[category_id]
+    return {
+        "id": leaf.id,
+        "name": leaf.name_in(language),
+        "path": [{"id": a.id, "name": a.name_in(language)} for a in site.ancestors(category_id)],
+    }

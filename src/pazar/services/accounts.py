@@ -1,0 +1,150 @@
+"""Users and partner apps: creation, look-up, login."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pazar.db.models import PartnerApp, Site, User
+from pazar.domain.errors import BadRequest, Conflict, NotFound
+from pazar.domain.oauth import ALL_GRANTS, V2_SCOPES, validate_redirect_uri
+from pazar.ports import Clock, token_digest
+from pazar.services.passwords import hash_password, verify_password
+from pazar.services.runtime import Session
+
+
+@dataclass(frozen=True, slots=True)
+class NewApp:
+    app: PartnerApp
+    client_secret: str
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def require_site(session: Session, site_id: str) -> Site:
+    site = await session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"Site {site_id!r} does not exist")
+    return site
+
+
+async def create_user(
+    session: Session,
+    *,
+    site_id: str,
+    email: str,
+    password: str,
+    clock: Clock,
+    name: str = "",
+    phone: str = "",
+    is_business: bool = False,
+) -> User:
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254:
+        raise BadRequest("Invalid e-mail address")
+    if len(password) < 6:
+        raise BadRequest("The password must have at least 6 characters")
+    await require_site(session, site_id)
+    user = User(
+        site_id=site_id,
+        email=email,
+        password_hash=hash_password(password),
+        name=name or email.split("@")[0],
+        phone=phone,
+        status="confirmed",
+        is_business=is_business,
+        avatar=None,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A user with e-mail {email} already exists on {site_id}") from exc
+    return user
+
+
+async def find_user_by_email(session: Session, *, site_id: str, email: str) -> User | None:
+    stmt = select(User).where(User.site_id == site_id, User.email == normalize_email(email))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def login(session: Session, *, site_id: str, email: str, password: str, clock: Clock) -> User | None:
+    """The user whose credentials these are, with ``last_login_at`` stamped; None otherwise."""
+    user = await find_user_by_email(session, site_id=site_id, email=email)
+    if user is None or not verify_password(password, user.password_hash):
+        return None
+    user.last_login_at = clock.now()
+    await session.flush()
+    return user
+
+
+async def get_user(session: Session, *, site_id: str, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None or user.site_id != site_id:
+        raise NotFound("User not found")
+    return user
+
+
+async def _unused_client_id(session: Session) -> str:
+    # Numeric like OLX client ids; random so ids do not reveal how many apps exist.
+    for _ in range(20):
+        candidate = str(100000 + secrets.randbelow(900000))
+        exists = await session.scalar(select(func.count()).where(PartnerApp.client_id == candidate))
+        if not exists:
+            return candidate
+    raise Conflict("Could not allocate a client id")
+
+
+async def create_app(
+    session: Session,
+    *,
+    site_id: str,
+    name: str,
+    redirect_uris: Sequence[str],
+    clock: Clock,
+    scopes: Sequence[str] = V2_SCOPES,
+    grant_types: Sequence[str] = ALL_GRANTS,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    allow_external_url: bool = False,
+) -> NewApp:
+    await require_site(session, site_id)
+    for uri in redirect_uris:
+        problem = validate_redirect_uri(uri)
+        if problem:
+            raise BadRequest(f"Redirect URI {uri!r} {problem}")
+    unknown = set(grant_types) - set(ALL_GRANTS)
+    if unknown:
+        raise BadRequest(f"Unknown grant types: {', '.join(sorted(unknown))}")
+    secret = client_secret or secrets.token_hex(24)
+    app = PartnerApp(
+        site_id=site_id,
+        client_id=client_id or await _unused_client_id(session),
+        secret_hash=token_digest(secret),
+        name=name,
+        redirect_uris=list(redirect_uris),
+        scopes=list(scopes),
+        grant_types=list(grant_types),
+        is_active=True,
+        allow_external_url=allow_external_url,
+        options={},
+        created_at=clock.now(),
+    )
+    session.add(app)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"Client id {app.client_id} is taken") from exc
+    return NewApp(app=app, client_secret=secret)
+
+
+async def find_app(session: Session, client_id: str) -> PartnerApp | None:
+    stmt = select(PartnerApp).where(PartnerApp.client_id == client_id)
+    return (await session.execute(stmt)).scalar_one_or_none()

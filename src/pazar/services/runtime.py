@@ -1,0 +1,34 @@
+"""The runtime a use case needs besides its session: settings, database and ports.
+
+Built once by the composition root (``pazar.app``, ``pazar.cli``, ``pazar.worker``)
+and handed down; nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pazar.config import Settings
+from pazar.db.session import Database
+from pazar.ports import Clock, RandomTokens, SystemClock, TokenGenerator
+from pazar.services.reference import ReferenceCache
+
+# Dialects type their session parameters with this alias: they never import SQLAlchemy.
+Session = AsyncSession
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    tokens: TokenGenerator = field(default_factory=RandomTokens)
+    reference: ReferenceCache = field(default_factory=ReferenceCache)
+    secret_key: str = ""  # resolved at start-up (settings or the database)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
+        db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        return cls(settings=settings, db=db, clock=clock or SystemClock())
