@@ -53,8 +53,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
         key = await server_secret_key(session, "")
         await seed.seed(session, secret_key=key, password="pazar-demo", clock=ManualClock())
         # A second, bare site so tests can prove sites do not see each other's apps and tokens.
-        session.add(Site(id=OTHER_SITE, name="OLX.ro", country_code="RO", default_language="ro",
-                         default_currency="RON", config={"languages": [{"code": "ro", "is_default": True}]}))
+        session.add(
+            Site(
+                id=OTHER_SITE,
+                name="OLX.ro",
+                country_code="RO",
+                default_language="ro",
+                default_currency="RON",
+                config={"languages": [{"code": "ro", "is_default": True}]},
+            )
+        )
     await db.dispose()
     return url
 

@@ -46,8 +46,14 @@ class World:
         email = f"{unique('user')}@example.com"
         async with self.app.runtime.db.transaction() as session:
             made = await accounts.create_user(
-                session, site_id=site, email=email, password="secret-pass", clock=self.clock, name=name,
-                phone="601234567", is_business=business,
+                session,
+                site_id=site,
+                email=email,
+                password="secret-pass",
+                clock=self.clock,
+                name=name,
+                phone="601234567",
+                is_business=business,
             )
             return UserCreds(made.id, email, "secret-pass")
 
@@ -63,23 +69,33 @@ class World:
         uris = redirect_uris or ["https://crm.example.com/olx/callback"]
         async with self.app.runtime.db.transaction() as session:
             new = await accounts.create_app(
-                session, site_id=site, name=unique("CRM"), redirect_uris=uris, clock=self.clock,
+                session,
+                site_id=site,
+                name=unique("CRM"),
+                redirect_uris=uris,
+                clock=self.clock,
                 scopes=scopes or ["v2", "read", "write"],
                 grant_types=grants or ["authorization_code", "client_credentials", "refresh_token"],
                 allow_external_url=allow_external_url,
             )
             return AppCreds(new.app.client_id, new.client_secret, uris[0])
 
-    async def code(self, app: AppCreds, user: UserCreds, *, scope: str | None = None,
-                   redirect_uri: str | None = None) -> str:
+    async def code(
+        self, app: AppCreds, user: UserCreds, *, scope: str | None = None, redirect_uri: str | None = None
+    ) -> str:
         runtime = self.app.runtime
         async with runtime.db.transaction() as session:
             app_row = await accounts.find_app(session, app.client_id)
             assert app_row is not None
             user_row = await accounts.get_user(session, site_id=app_row.site_id, user_id=user.id)
             return await oauth.issue_code(
-                session, app=app_row, user=user_row, scope=oauth.authorization_scope(app_row, scope),
-                redirect_uri_sent=redirect_uri, clock=runtime.clock, tokens=runtime.tokens,
+                session,
+                app=app_row,
+                user=user_row,
+                scope=oauth.authorization_scope(app_row, scope),
+                redirect_uri_sent=redirect_uri,
+                clock=runtime.clock,
+                tokens=runtime.tokens,
             )
 
     async def token(self, body: dict[str, Any], *, host: str | None = None) -> httpx.Response:
@@ -88,16 +104,24 @@ class World:
 
     async def user_token(self, app: AppCreds, user: UserCreds, scope: str | None = None) -> dict[str, Any]:
         code = await self.code(app, user, scope=scope)
-        response = await self.token({
-            "grant_type": "authorization_code", "client_id": app.client_id,
-            "client_secret": app.client_secret, "code": code,
-        })
+        response = await self.token(
+            {
+                "grant_type": "authorization_code",
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+                "code": code,
+            }
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
 
     async def client_token(self, app: AppCreds, scope: str | None = None) -> dict[str, Any]:
-        payload = {"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": app.client_secret}
+        payload = {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+        }
         if scope:
             payload["scope"] = scope
         response = await self.token(payload)

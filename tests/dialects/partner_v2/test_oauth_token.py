@@ -23,8 +23,12 @@ INVALID_REFRESH = {
 async def test_client_credentials_grant_issues_a_token_pair(world: World) -> None:
     app = await world.partner_app()
     response = await world.token(
-        {"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": app.client_secret,
-         "scope": "v2 read write"}
+        {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "scope": "v2 read write",
+        }
     )
     assert response.status_code == 200
     body = response.json()
@@ -54,8 +58,12 @@ async def test_no_scope_means_every_scope_the_app_may_have(world: World) -> None
 async def test_scope_beyond_the_apps_list_is_invalid_scope(world: World, scope: str) -> None:
     app = await world.partner_app(scopes=["v2", "read"])
     response = await world.token(
-        {"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": app.client_secret,
-         "scope": scope}
+        {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "scope": scope,
+        }
     )
     assert response.status_code == 400
     assert response.json() == {
@@ -68,12 +76,18 @@ async def test_form_encoded_body_trailing_slash_and_basic_auth_are_accepted(worl
     app = await world.partner_app()
     form = await world.http.post(
         "/api/open/oauth/token/",
-        data={"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": app.client_secret},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+        },
     )
     assert form.status_code == 200, form.text
     assert form.json()["token_type"] == "bearer"
     basic = await world.http.post(
-        "/api/open/oauth/token", json={"grant_type": "client_credentials"}, auth=(app.client_id, app.client_secret)
+        "/api/open/oauth/token",
+        json={"grant_type": "client_credentials"},
+        auth=(app.client_id, app.client_secret),
     )
     assert basic.status_code == 200, basic.text
 
@@ -81,7 +95,11 @@ async def test_form_encoded_body_trailing_slash_and_basic_auth_are_accepted(worl
 async def test_numeric_client_id_in_json_is_accepted(world: World) -> None:
     app = await world.partner_app()
     response = await world.token(
-        {"grant_type": "client_credentials", "client_id": int(app.client_id), "client_secret": app.client_secret}
+        {
+            "grant_type": "client_credentials",
+            "client_id": int(app.client_id),
+            "client_secret": app.client_secret,
+        }
     )
     assert response.status_code == 200, response.text
 
@@ -118,7 +136,9 @@ async def test_wrong_client_secret(world: World, secret: str | None) -> None:
 
 
 async def test_unknown_client_id(world: World) -> None:
-    response = await world.token({"grant_type": "client_credentials", "client_id": "999999999", "client_secret": "x"})
+    response = await world.token(
+        {"grant_type": "client_credentials", "client_id": "999999999", "client_secret": "x"}
+    )
     assert response.status_code == 400
     assert response.json() == INVALID_CREDENTIALS
 
@@ -155,8 +175,12 @@ async def test_authorization_code_grant_acts_as_the_user(world: World) -> None:
     app, user = await world.partner_app(), await world.user()
     code = await world.code(app, user, scope="read v2")
     response = await world.token(
-        {"grant_type": "authorization_code", "client_id": app.client_id, "client_secret": app.client_secret,
-         "code": code}
+        {
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "code": code,
+        }
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -172,14 +196,21 @@ async def test_code_is_required(world: World) -> None:
         {"grant_type": "authorization_code", "client_id": app.client_id, "client_secret": app.client_secret}
     )
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_request", "error_description": 'Missing parameter: "code" is required'}
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": 'Missing parameter: "code" is required',
+    }
 
 
 async def test_unknown_code(world: World) -> None:
     app = await world.partner_app()
     response = await world.token(
-        {"grant_type": "authorization_code", "client_id": app.client_id, "client_secret": app.client_secret,
-         "code": "d34feg43g456g"}
+        {
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "code": "d34feg43g456g",
+        }
     )
     assert response.status_code == 400
     assert response.json() == INVALID_CODE
@@ -188,8 +219,12 @@ async def test_unknown_code(world: World) -> None:
 async def test_code_is_single_use(world: World) -> None:
     app, user = await world.partner_app(), await world.user()
     code = await world.code(app, user)
-    body = {"grant_type": "authorization_code", "client_id": app.client_id, "client_secret": app.client_secret,
-            "code": code}
+    body = {
+        "grant_type": "authorization_code",
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "code": code,
+    }
     assert (await world.token(body)).status_code == 200
     again = await world.token(body)
     assert again.status_code == 400
@@ -200,8 +235,12 @@ async def test_code_of_another_client_is_invalid(world: World) -> None:
     app, other, user = await world.partner_app(), await world.partner_app(), await world.user()
     code = await world.code(app, user)
     response = await world.token(
-        {"grant_type": "authorization_code", "client_id": other.client_id, "client_secret": other.client_secret,
-         "code": code}
+        {
+            "grant_type": "authorization_code",
+            "client_id": other.client_id,
+            "client_secret": other.client_secret,
+            "code": code,
+        }
     )
     assert response.status_code == 400
     assert response.json() == INVALID_CODE
@@ -211,19 +250,38 @@ async def test_code_expires_after_ten_minutes(world: World) -> None:
     app, user = await world.partner_app(), await world.user()
     fresh, stale = await world.code(app, user), await world.code(app, user)
     world.clock.advance(timedelta(minutes=9, seconds=59))
-    ok = await world.token({"grant_type": "authorization_code", "client_id": app.client_id,
-                            "client_secret": app.client_secret, "code": fresh})
+    ok = await world.token(
+        {
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "code": fresh,
+        }
+    )
     assert ok.status_code == 200
     world.clock.advance(timedelta(seconds=2))
-    late = await world.token({"grant_type": "authorization_code", "client_id": app.client_id,
-                              "client_secret": app.client_secret, "code": stale})
+    late = await world.token(
+        {
+            "grant_type": "authorization_code",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "code": stale,
+        }
+    )
     assert late.status_code == 400
-    assert late.json() == {"error": "invalid_grant", "error_description": "The authorization code has expired"}
+    assert late.json() == {
+        "error": "invalid_grant",
+        "error_description": "The authorization code has expired",
+    }
 
 
 async def test_redirect_uri_used_at_authorize_must_be_repeated(world: World) -> None:
     app, user = await world.partner_app(), await world.user()
-    base = {"grant_type": "authorization_code", "client_id": app.client_id, "client_secret": app.client_secret}
+    base = {
+        "grant_type": "authorization_code",
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+    }
     code = await world.code(app, user, redirect_uri=app.redirect_uri)
     missing = await world.token({**base, "code": code})
     assert missing.status_code == 400
@@ -239,8 +297,14 @@ async def test_refresh_the_same_day_returns_the_same_refresh_token(world: World)
     app, user = await world.partner_app(), await world.user()
     first = await world.user_token(app, user)
     world.clock.advance(timedelta(minutes=5))
-    response = await world.token({"grant_type": "refresh_token", "client_id": app.client_id,
-                                  "client_secret": app.client_secret, "refresh_token": first["refresh_token"]})
+    response = await world.token(
+        {
+            "grant_type": "refresh_token",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "refresh_token": first["refresh_token"],
+        }
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["refresh_token"] == first["refresh_token"]
@@ -253,8 +317,12 @@ async def test_refresh_on_a_later_day_rotates_and_retires_the_old_token(world: W
     app, user = await world.partner_app(), await world.user()
     first = await world.user_token(app, user)
     world.clock.advance(timedelta(days=1))
-    body = {"grant_type": "refresh_token", "client_id": app.client_id, "client_secret": app.client_secret,
-            "refresh_token": first["refresh_token"]}
+    body = {
+        "grant_type": "refresh_token",
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "refresh_token": first["refresh_token"],
+    }
     rotated = await world.token(body)
     assert rotated.status_code == 200
     assert rotated.json()["refresh_token"] != first["refresh_token"]
@@ -269,8 +337,14 @@ async def test_refresh_token_lasts_thirty_days(world: World) -> None:
     app, user = await world.partner_app(), await world.user()
     first = await world.user_token(app, user)
     world.clock.advance(timedelta(seconds=2592000 + 1))
-    response = await world.token({"grant_type": "refresh_token", "client_id": app.client_id,
-                                  "client_secret": app.client_secret, "refresh_token": first["refresh_token"]})
+    response = await world.token(
+        {
+            "grant_type": "refresh_token",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "refresh_token": first["refresh_token"],
+        }
+    )
     assert response.status_code == 400
     assert response.json() == {**INVALID_REFRESH, "error_description": "Refresh token has expired"}
 
@@ -292,8 +366,14 @@ async def test_invalid_and_missing_refresh_token(world: World) -> None:
 async def test_refresh_token_of_another_client_is_invalid(world: World) -> None:
     app, other, user = await world.partner_app(), await world.partner_app(), await world.user()
     first = await world.user_token(app, user)
-    response = await world.token({"grant_type": "refresh_token", "client_id": other.client_id,
-                                  "client_secret": other.client_secret, "refresh_token": first["refresh_token"]})
+    response = await world.token(
+        {
+            "grant_type": "refresh_token",
+            "client_id": other.client_id,
+            "client_secret": other.client_secret,
+            "refresh_token": first["refresh_token"],
+        }
+    )
     assert response.json() == INVALID_REFRESH
 
 
@@ -301,8 +381,14 @@ async def test_client_credentials_token_can_be_refreshed(world: World) -> None:
     app = await world.partner_app()
     first = await world.client_token(app)
     world.clock.advance(timedelta(days=2))
-    response = await world.token({"grant_type": "refresh_token", "client_id": app.client_id,
-                                  "client_secret": app.client_secret, "refresh_token": first["refresh_token"]})
+    response = await world.token(
+        {
+            "grant_type": "refresh_token",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "refresh_token": first["refresh_token"],
+        }
+    )
     assert response.status_code == 200
     assert (await world.get("/categories", response.json()["access_token"])).status_code == 200
 
@@ -327,7 +413,9 @@ async def test_get_is_not_the_method(world: World) -> None:
     ],
 )
 async def test_unreadable_bodies_are_invalid_request(world: World, content: bytes, content_type: str) -> None:
-    response = await world.http.post("/api/open/oauth/token", content=content, headers={"Content-Type": content_type})
+    response = await world.http.post(
+        "/api/open/oauth/token", content=content, headers={"Content-Type": content_type}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert response.json()["error_description"]
@@ -336,13 +424,17 @@ async def test_unreadable_bodies_are_invalid_request(world: World, content: byte
 async def test_wrongly_typed_fields_are_invalid_request(world: World) -> None:
     response = await world.token({"grant_type": ["client_credentials"], "client_id": {"a": 1}})
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_request", "error_description": 'Parameter "grant_type" must be a string'}
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": 'Parameter "grant_type" must be a string',
+    }
 
 
 async def test_body_over_the_limit_is_refused(world: World) -> None:
     huge = b'{"grant_type": "client_credentials", "pad": "' + b"x" * (300 * 1024) + b'"}'
-    response = await world.http.post("/api/open/oauth/token", content=huge,
-                                     headers={"Content-Type": "application/json"})
+    response = await world.http.post(
+        "/api/open/oauth/token", content=huge, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert "larger than" in response.json()["error_description"]
@@ -350,12 +442,23 @@ async def test_body_over_the_limit_is_refused(world: World) -> None:
 
 async def test_apps_and_tokens_do_not_cross_sites(world: World) -> None:
     foreign = await world.partner_app(site=OTHER_SITE)
-    here = await world.token({"grant_type": "client_credentials", "client_id": foreign.client_id,
-                              "client_secret": foreign.client_secret})
+    here = await world.token(
+        {
+            "grant_type": "client_credentials",
+            "client_id": foreign.client_id,
+            "client_secret": foreign.client_secret,
+        }
+    )
     assert here.status_code == 400
     assert here.json() == INVALID_CREDENTIALS
-    there = await world.token({"grant_type": "client_credentials", "client_id": foreign.client_id,
-                               "client_secret": foreign.client_secret}, host=OTHER_SITE)
+    there = await world.token(
+        {
+            "grant_type": "client_credentials",
+            "client_id": foreign.client_id,
+            "client_secret": foreign.client_secret,
+        },
+        host=OTHER_SITE,
+    )
     assert there.status_code == 200
     token = there.json()["access_token"]
     used_here = await world.get("/languages", token)
