@@ -78,6 +78,8 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         max_body_bytes=256 * 1024,
         seed_on_start=False,
+        embedded_worker=False,
+        moderation_delay_seconds=0,
         host_map={"olx.pl": "olx.pl", OTHER_SITE: OTHER_SITE},
     )
 

@@ -134,3 +134,138 @@ class World:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return await self.http.get(f"/api/partner{path}", headers=headers, **kwargs)
+
+
+WARSAW, MOKOTOW = 17871, None  # Warszawa has districts: adverts there must name one
+GDANSK, ANIOLKI = 5659, 97
+ALEKSANDROW = 627  # a town without districts
+PHONES, CARS, JOB = 101, 84, 1755
+
+DESCRIPTION = (
+    "Sprzedam telefon w bardzo dobrym stanie, używany przez rok, zawsze w etui i ze szkłem ochronnym. "
+    "Bateria trzyma cały dzień, w zestawie ładowarka i pudełko."
+)
+
+
+def phone_advert(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /adverts body for a smartphone in Aleksandrów Kujawski."""
+    body: dict[str, Any] = {
+        "title": "iPhone 13 Pro 128GB grafitowy, stan idealny",
+        "description": DESCRIPTION,
+        "category_id": PHONES,
+        "advertiser_type": "private",
+        "external_id": "crm-1",
+        "contact": {"name": "Jan Kowalski", "phone": "601234567"},
+        "location": {"city_id": ALEKSANDROW, "latitude": 52.8665, "longitude": 18.698},
+        "images": [{"url": "https://cdn.example.com/photos/1.jpg"}],
+        "price": {"value": 2500, "currency": "PLN", "negotiable": True, "trade": False, "budget": False},
+        "attributes": [
+            {"code": "state", "value": "used"},
+            {"code": "brand", "value": "apple"},
+            {"code": "builtin_memory", "value": "128gb"},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def job_advert(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Inżynier automatyk - utrzymanie ruchu",
+        "description": "<p>Szukamy <strong>inżyniera automatyka</strong> do działu utrzymania ruchu.</p>"
+        "<ul><li>praca zmianowa</li><li>umowa o pracę</li><li>prywatna opieka medyczna</li></ul>",
+        "category_id": JOB,
+        "advertiser_type": "business",
+        "contact": {"name": "Dział HR"},
+        "location": {"city_id": ALEKSANDROW},
+        "salary": {
+            "value_from": 8000,
+            "value_to": 12000,
+            "currency": "PLN",
+            "negotiable": False,
+            "type": "monthly",
+        },
+        "attributes": [
+            {"code": "type", "value": "fulltime"},
+            {"code": "contract", "value": "contract"},
+            {"code": "manager", "value": "0"},
+            {"code": "remote_recruitment", "value": "0"},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def validation(*entries: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "error": {
+            "status": 400,
+            "title": "Invalid request",
+            "detail": "Data validation error occurred",
+            "validation": [{"field": f, "title": t} for f, t in entries],
+        }
+    }
+
+
+def bad_request(detail: str) -> dict[str, Any]:
+    return {"error": {"status": 400, "title": "Bad Request", "detail": detail}}
+
+
+@dataclass
+class Seller:
+    """A user with a write token: what most advert tests need."""
+
+    world: World
+    user: UserCreds
+    token: str
+    app: AppCreds
+
+    async def renew(self) -> None:
+        """A fresh access token, for tests that move the clock past a day."""
+        self.token = (await self.world.user_token(self.app, self.user))["access_token"]
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {**V2, "Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    async def post(self, body: Any) -> httpx.Response:
+        return await self.world.http.post("/api/partner/adverts", json=body, headers=self._headers())
+
+    async def put(self, advert_id: int, body: Any) -> httpx.Response:
+        return await self.world.http.put(
+            f"/api/partner/adverts/{advert_id}", json=body, headers=self._headers()
+        )
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.world.http.get(f"/api/partner{path}", headers=self._headers(), **kwargs)
+
+    async def delete(self, path: str) -> httpx.Response:
+        return await self.world.http.delete(f"/api/partner{path}", headers=self._headers())
+
+    async def command(self, advert_id: int, command: str, **extra: Any) -> httpx.Response:
+        return await self.world.http.post(
+            f"/api/partner/adverts/{advert_id}/commands",
+            json={"command": command, **extra},
+            headers=self._headers(),
+        )
+
+    async def create(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.post(body or phone_advert())
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
+    async def status(self, advert_id: int) -> str:
+        return str((await self.get(f"/adverts/{advert_id}")).json()["data"]["status"])
+
+
+async def seller(world: World, *, business: bool = False, allow_external_url: bool = False) -> Seller:
+    app = await world.partner_app(allow_external_url=allow_external_url)
+    user = await world.user(business=business)
+    token = (await world.user_token(app, user))["access_token"]
+    return Seller(world, user, token, app)
+
+
+async def run_jobs(world: World) -> int:
+    from pazar.worker import Worker
+
+    return await Worker(world.app.runtime, name=unique("test-worker")).run_until_idle()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from pazar.ports import Clock
 from pazar.services import seed
 from pazar.services.runtime import Runtime
 from pazar.services.secrets_store import server_secret_key
+from pazar.worker import Worker
 
 log = logging.getLogger("pazar")
 
@@ -49,6 +51,8 @@ class Pazar:
         self.routes.sort(key=lambda item: len(item[0]), reverse=True)
         self.fallback = fallback
         self._started = False
+        self._worker: Worker | None = None
+        self._worker_task: asyncio.Task[None] | None = None
 
     async def startup(self) -> None:
         if self._started:
@@ -56,8 +60,14 @@ class Pazar:
         async with self.runtime.db.transaction() as session:
             self.runtime.secret_key = await server_secret_key(session, self.runtime.settings.secret_key)
         self._started = True
+        if self.runtime.settings.embedded_worker:
+            self._worker = Worker(self.runtime, poll_interval=self.runtime.settings.worker_poll_interval)
+            self._worker_task = asyncio.create_task(self._worker.run_forever())
 
     async def shutdown(self) -> None:
+        if self._worker is not None and self._worker_task is not None:
+            self._worker.stop()
+            await self._worker_task
         await self.runtime.db.dispose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     seed_on_start: bool = True
     demo_password: str = "pazar-demo"
 
+    # Moderation: seconds before the worker reviews a new advert (default: the site's setting, 3 s).
+    moderation_delay_seconds: float | None = None
+    # Run a worker inside `pazar serve` (several API processes each run one; they share the jobs table).
+    embedded_worker: bool = True
+    worker_poll_interval: float = 0.5
+
     # Sandbox control API (clock, reset) for integrators' CI; off unless asked.
     sandbox: bool = False
 

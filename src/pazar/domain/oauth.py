@@ -42,6 +42,7 @@ class Principal:
     site_id: str
     scopes: frozenset[str]
     user_id: int | None = None
+    external_url_allowed: bool = False
 
     @property
     def is_user(self) -> bool:

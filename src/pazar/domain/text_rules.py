@@ -216,7 +216,7 @@ def _contains_phone(text: str) -> bool:
         candidate = match.group()
         parts = _RUN_BREAK.split(candidate)
         # A currency sign or a glued letter disqualifies only the number it touches.
-        skip_first = False and _MONEY_BEFORE.search(text, max(0, start - 3), start) is not None
+        skip_first = _MONEY_BEFORE.search(text, max(0, start - 3), start) is not None
         glued = candidate[-1].isdigit() and end < len(text) and (text[end].isalnum() or text[end] == "_")
         skip_last = glued or _MONEY_AFTER.match(text, end) is not None
         last = len(parts) - 1

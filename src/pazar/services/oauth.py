@@ -327,4 +327,5 @@ async def authenticate_bearer(
         site_id=app.site_id,
         scopes=frozenset(row.scope.split()),
         user_id=row.user_id,
+        external_url_allowed=app.allow_external_url,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -195,6 +196,9 @@ async def load_snapshot(session: Session, site_id: str) -> SiteSnapshot:
         },
         districts={d.id: DistrictInfo(d.id, d.city_id, d.name, d.latitude, d.longitude) for d in districts},
     )
+
+
+SiteLoader = Callable[[Session, str], Awaitable[SiteSnapshot]]
 
 
 class ReferenceCache:

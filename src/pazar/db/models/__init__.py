@@ -1,15 +1,21 @@
 """Every table of pazar; importing this module registers them all on ``Base.metadata``."""
 
 from pazar.db.models.accounts import PartnerApp, User
+from pazar.db.models.adverts import Advert, AdvertEvent, AdvertObserver
+from pazar.db.models.jobs import Job
 from pazar.db.models.oauth import AccessToken, AuthorizationCode, RefreshToken
 from pazar.db.models.sites import Category, City, District, Region, ServerSecret, Site
 
 __all__ = [
     "AccessToken",
+    "Advert",
+    "AdvertEvent",
+    "AdvertObserver",
     "AuthorizationCode",
     "Category",
     "City",
     "District",
+    "Job",
     "PartnerApp",
     "RefreshToken",
     "Region",

@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.context import SiteRouter
-from pazar.dialects.console import html
+from pazar.dialects.console import adverts, html
 from pazar.dialects.console.authorize import FlowSpec, build_router
-from pazar.domain.errors import DomainError
+from pazar.domain.errors import DomainError, NotFound
 from pazar.services.runtime import Runtime
 
 log = logging.getLogger("pazar.console")
@@ -27,6 +27,7 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app = new_dialect_app("console", runtime, site_router)
     app.include_router(build_router(V2_FLOW))
     app.include_router(build_router(FlowSpec(path="/oauth/authorize")))
+    app.include_router(adverts.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:
@@ -40,7 +41,8 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def on_domain_error(_: Request, exc: DomainError) -> Response:
-        return html.error_page("Error", exc.message, 400)
+        status = 404 if isinstance(exc, NotFound) else 400
+        return html.error_page("Not found" if status == 404 else "Error", exc.message, status)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:

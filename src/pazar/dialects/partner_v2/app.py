@@ -13,7 +13,8 @@ from starlette.responses import Response
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.body import BodyError
 from pazar.dialects.common.context import SiteRouter
-from pazar.dialects.partner_v2 import errors, routes_oauth, routes_reference, routes_users
+from pazar.dialects.partner_v2 import errors, routes_adverts, routes_oauth, routes_reference, routes_users
+from pazar.dialects.partner_v2.schemas import JSONSyntaxError
 from pazar.dialects.partner_v2.security import (
     ContentTypeOnGet,
     NotAcceptable,
@@ -38,7 +39,7 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app = new_dialect_app("partner_v2", runtime, site_router)
     app.include_router(routes_oauth.router)
     versioned = [Depends(require_version)]
-    for module in (routes_reference, routes_users):
+    for module in (routes_reference, routes_users, routes_adverts):
         app.include_router(module.router, dependencies=versioned)
 
     @app.exception_handler(DomainError)
@@ -48,6 +49,10 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     @app.exception_handler(BodyError)
     async def on_body_error(_: Request, exc: BodyError) -> Response:
         return errors.body_error(exc)
+
+    @app.exception_handler(JSONSyntaxError)
+    async def on_unknown_fields(_: Request, __: JSONSyntaxError) -> Response:
+        return errors.api_error(400, "Bad Request", errors.JSON_SYNTAX, wrap_in_data=True)
 
     @app.exception_handler(VersionMissing)
     async def on_missing_version(_: Request, __: VersionMissing) -> Response:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pazar.services.entities import User
+from pazar.services.entities import Advert, User
 from pazar.services.reference import CategoryInfo, CityInfo, DistrictInfo, RegionInfo, SiteSnapshot
 
 
@@ -123,3 +123,41 @@ def suggestion(site: SiteSnapshot, category_id: int, language: str) -> dict[str,
         "name": leaf.name_in(language),
         "path": [{"id": a.id, "name": a.name_in(language)} for a in site.ancestors(category_id)],
     }
+
+
+def advert(a: Advert, tz: ZoneInfo, base_url: str, path: str) -> dict[str, Any]:
+    """The Advert schema of the spec (timestamps ``YYYY-MM-DD HH:MM:SS``, ``url`` of the public page)."""
+    location = a.location or {}
+    body: dict[str, Any] = {
+        "id": a.id,
+        "status": a.status,
+        "url": base_url + path,
+        "created_at": timestamp(a.created_at, tz),
+        "activated_at": timestamp(a.activated_at, tz),
+        "valid_to": timestamp(a.valid_to, tz),
+        "title": a.title,
+        "description": a.description,
+        "category_id": a.category_id,
+        "advertiser_type": a.advertiser_type,
+        "external_id": a.external_id,
+        "external_url": a.external_url,
+        "contact": {"name": a.contact.get("name"), "phone": a.contact.get("phone")},
+        "location": {
+            "city_id": location.get("city_id"),
+            "district_id": location.get("district_id"),
+            "latitude": location.get("latitude"),
+            "longitude": location.get("longitude"),
+        },
+        "images": [{"url": image["url"]} for image in a.images],
+        "price": a.price,
+        "salary": a.salary,
+        "attributes": [
+            {"code": attr["code"], "value": attr.get("value"), "values": attr.get("values")}
+            for attr in a.attributes
+        ],
+        "courier": a.courier,
+    }
+    if a.ad_delivery is not None:
+        body["ad_delivery"] = a.ad_delivery
+        body["delivery_change_allowed"] = True
+    return body
