@@ -196,13 +196,15 @@ def job_advert(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def validation(*entries: tuple[str, str]) -> dict[str, Any]:
+def validation(*entries: tuple[str, ...]) -> dict[str, Any]:
+    """The v2 validation error body; an entry is (field, title) or (field, title, detail)."""
+    items = [dict(zip(("field", "title", "detail"), entry, strict=False)) for entry in entries]
     return {
         "error": {
             "status": 400,
             "title": "Invalid request",
             "detail": "Data validation error occurred",
-            "validation": [{"field": f, "title": t} for f, t in entries],
+            "validation": items,
         }
     }
 

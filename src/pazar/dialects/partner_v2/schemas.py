@@ -121,7 +121,9 @@ def shape_errors(exc: ValidationError) -> list[FieldError]:
         kind = problem.get("type", "")
         if kind == "extra_forbidden" and (not loc or loc[0] != "attributes"):
             raise JSONSyntaxError() from exc
-        if loc and loc[0] == "attributes":
+        if kind == "missing" and len(loc) == 1:
+            entry = FieldError(field_name(loc), "This field is required", "required")
+        elif loc and loc[0] == "attributes":
             entry = FieldError("attributes", "This value is not valid.", "invalid_shape")
         elif kind == "missing":
             entry = FieldError(field_name(loc), "This field is required", "required")

@@ -1,0 +1,183 @@
+"""The worker: leases, retries with backoff, two workers racing, a worker killed mid-job."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from pazar.config import Settings
+from pazar.db.models import AdvertEvent, Job
+from pazar.ports import ManualClock
+from pazar.services import jobs
+from pazar.services.runtime import Runtime, Session
+from pazar.worker import Worker
+from support import World, seller
+
+
+async def _events(world: World, advert_ids: list[int], kind: str) -> dict[int, int]:
+    async with world.app.runtime.db.transaction() as session:
+        rows = await session.execute(
+            select(AdvertEvent.advert_id, func.count())
+            .where(AdvertEvent.advert_id.in_(advert_ids), AdvertEvent.type == kind)
+            .group_by(AdvertEvent.advert_id)
+        )
+        return {advert_id: count for advert_id, count in rows.all()}
+
+
+async def _job_rows(world: World, advert_ids: list[int]) -> list[Job]:
+    async with world.app.runtime.db.transaction() as session:
+        all_jobs = (await session.execute(select(Job).where(Job.kind == "moderate"))).scalars().all()
+        return [j for j in all_jobs if j.payload["advert_id"] in advert_ids]
+
+
+async def test_two_workers_racing_run_each_job_once(world: World, settings: Settings) -> None:
+    me = await seller(world)
+    made = [(await me.create())["id"] for _ in range(24)]
+    runtimes = [Runtime.from_settings(settings, clock=world.clock) for _ in range(2)]
+    workers = [Worker(rt, name=f"racer-{i}", batch=3) for i, rt in enumerate(runtimes)]
+    try:
+        await asyncio.gather(*(w.run_until_idle() for w in workers))
+    finally:
+        for rt in runtimes:
+            await rt.db.dispose()
+    assert await _events(world, made, "advert_activated") == dict.fromkeys(made, 1)
+    rows = await _job_rows(world, made)
+    assert len(rows) == 24 and all(j.status == "done" and j.attempts == 1 for j in rows)
+
+
+async def test_a_failing_job_is_retried_with_backoff_then_given_up(world: World) -> None:
+    calls: list[int] = []
+
+    async def flaky(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+        calls.append(payload["n"])
+        if len(calls) < 3:
+            raise RuntimeError("temporary failure")
+
+    runtime = world.app.runtime
+    async with runtime.db.transaction() as session:
+        job = await jobs.enqueue(
+            session,
+            kind="flaky",
+            payload={"n": 1},
+            run_at=world.clock.now(),
+            now=world.clock.now(),
+            max_attempts=5,
+        )
+    worker = Worker(runtime, handlers={"flaky": flaky})
+    assert await worker.run_once() == 1
+    assert await worker.run_once() == 0  # backing off: not due yet
+    world.clock.advance(timedelta(seconds=2))
+    await worker.run_once()
+    world.clock.advance(timedelta(seconds=4))
+    await worker.run_once()
+    async with runtime.db.transaction() as session:
+        done = await session.get(Job, job.id)
+    assert done is not None and done.status == "done" and done.attempts == 3 and len(calls) == 3
+
+    async def broken(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+        raise ValueError("never works")
+
+    async with runtime.db.transaction() as session:
+        doomed = await jobs.enqueue(
+            session,
+            kind="broken",
+            payload={},
+            run_at=world.clock.now(),
+            now=world.clock.now(),
+            max_attempts=2,
+        )
+    worker = Worker(runtime, handlers={"broken": broken})
+    await worker.run_once()
+    world.clock.advance(timedelta(hours=2))
+    await worker.run_once()
+    async with runtime.db.transaction() as session:
+        failed = await session.get(Job, doomed.id)
+    assert failed is not None and failed.status == "failed" and "never works" in (failed.last_error or "")
+
+
+async def test_a_stalled_workers_job_is_taken_over_and_its_late_effects_discarded(world: World) -> None:
+    me = await seller(world)
+    advert_id = (await me.create())["id"]
+    runtime = world.app.runtime
+    async with runtime.db.transaction() as session:
+        claimed = await jobs.claim(
+            session, worker="stalled", now=world.clock.now(), limit=100, kinds=["moderate"]
+        )
+    assert advert_id in {j.payload["advert_id"] for j in claimed}
+    assert await Worker(runtime, name="fresh").run_once() == 0  # leased: nobody else may take it
+    world.clock.advance(jobs.LEASE + timedelta(seconds=1))
+    assert await Worker(runtime, name="fresh").run_until_idle() >= 1
+    async with runtime.db.transaction() as session:
+        assert not await jobs.complete(session, job_id=claimed[0].id, worker="stalled", now=world.clock.now())
+    assert await _events(world, [advert_id], "advert_activated") == {advert_id: 1}
+
+
+_KILLED_WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pazar.config import Settings
+    from pazar.services.runtime import Runtime
+    from pazar.services import moderation
+    from pazar.worker import Worker, HANDLERS
+
+    async def slow_moderation(session, payload, runtime):
+        await HANDLERS["moderate"](session, payload, runtime)   # the effects, inside the job's transaction
+        print("in-job", flush=True)
+        await asyncio.sleep(3600)                                # killed here, before the commit
+
+    async def main():
+        runtime = Runtime.from_settings(Settings(database_url=sys.argv[1]))
+        await Worker(runtime, name="doomed", batch=1, handlers={"moderate": slow_moderation}).run_once()
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_a_worker_killed_mid_job_loses_nothing(world: World, settings: Settings, tmp_path: Any) -> None:
+    me = await seller(world)
+    advert_id = (await me.create())["id"]
+    # Only this advert's job is due for the doomed process (the others' run_at lies in the future for it).
+    script = tmp_path / "doomed.py"
+    script.write_text(_KILLED_WORKER)
+    async with world.app.runtime.db.transaction() as session:
+        await session.execute(
+            Job.__table__.update()
+            .where(Job.kind == "moderate", Job.status == "pending")
+            .values(run_at=world.clock.now() + timedelta(days=3650))
+        )
+        mine = [
+            j
+            for j in (await session.execute(select(Job).where(Job.kind == "moderate"))).scalars()
+            if j.payload["advert_id"] == advert_id
+        ][0]
+        mine.run_at = world.clock.now() - timedelta(days=3650)  # due for the real clock of the child too
+    child = subprocess.Popen(
+        [sys.executable, str(script), settings.database_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
+    assert child.stdout is not None
+    line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=60)
+    assert line.strip() == b"in-job", child.stderr.read() if child.stderr else b""
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert await _events(world, [advert_id], "advert_activated") == {}  # nothing of the killed job committed
+    assert await me.status(advert_id) == "new"
+    later = ManualClock(datetime.now(UTC) + timedelta(days=1))  # past the dead worker's (real-time) lease
+    runtime = Runtime.from_settings(settings, clock=later)
+    try:
+        ran = await Worker(runtime, name="survivor").run_until_idle()
+    finally:
+        await runtime.db.dispose()
+    assert ran >= 1
+    assert await _events(world, [advert_id], "advert_activated") == {advert_id: 1}
