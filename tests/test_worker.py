@@ -154,11 +154,11 @@ async def test_a_worker_killed_mid_job_loses_nothing(world: World, settings: Set
             .where(Job.kind == "moderate", Job.status == "pending")
             .values(run_at=world.clock.now() + timedelta(days=3650))
         )
-        mine = [
+        mine = next(
             j
             for j in (await session.execute(select(Job).where(Job.kind == "moderate"))).scalars()
             if j.payload["advert_id"] == advert_id
-        ][0]
+        )
         mine.run_at = world.clock.now() - timedelta(days=3650)  # due for the real clock of the child too
     child = subprocess.Popen(
         [sys.executable, str(script), settings.database_url],
