@@ -29,7 +29,7 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several `pazar serve` processes may start at once on one PostgreSQL.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,6 +91,16 @@ class AdvertRules:
     coordinates_max_km: float = 30.0
     courier_available: bool = False
     external_url_only_in_jobs: bool = True
+    # "city": a city id (and district) locates the advert; "zipcode": a postal code does (Brasil),
+    # checked by an extra check of that site.
+    location_mode: str = "city"
+    # Whether the advertiser type must be given (v2 requires it; other dialects derive it).
+    advertiser_type_required: bool = True
+
+
+# A site-specific rule (e.g. Brasil's zip codes and vehicle catalogues): it lives in its own
+# domain module and is handed in by the caller, so check_advert stays the one entry point.
+ExtraCheck = Callable[[AdvertDraft], list[FieldError]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,7 @@ class AdvertContext:
     city: CitySpec | None
     rules: AdvertRules
     external_url_allowed: bool = False
+    extra_checks: tuple[ExtraCheck, ...] = ()
 
 
 def _number_or_none(value: Any) -> float | None:
@@ -122,7 +133,8 @@ def check_advert(draft: AdvertDraft, context: AdvertContext) -> None:
     ):
         raise BadRequest("Partner is not allowed to use external URL", code="external_url_not_allowed")
     check_images(draft.images, category.photos_limit)
-    if draft.location.city_id is not None and context.city is None:
+    by_city = context.rules.location_mode == "city"
+    if by_city and draft.location.city_id is not None and context.city is None:
         raise BadRequest("City with given ID doesn't exists", code="city_not_found")
 
     errors: list[FieldError] = []
@@ -133,14 +145,18 @@ def check_advert(draft: AdvertDraft, context: AdvertContext) -> None:
         text_rules = _with_html(text_rules, JOBS_HTML_TAGS)
     errors += _check_title(draft.title, text_rules)
     errors += check_description(draft.description, text_rules)
-    errors += _check_advertiser(draft.advertiser_type)
+    if draft.advertiser_type is not None or context.rules.advertiser_type_required:
+        errors += _check_advertiser(draft.advertiser_type)
     errors += _check_contact(draft, context.rules)
-    errors += _check_location(draft, context.city, context.rules)
+    if by_city:
+        errors += _check_location(draft, context.city, context.rules)
     if category.is_leaf:
         errors += check_attributes(draft.attributes, category.attributes)
         errors += _check_price_and_salary(draft, category, context.rules)
     if draft.courier and not context.rules.courier_available:
         errors.append(FieldError("courier", "Delivery is not available on this site", "not_available"))
+    for extra_check in context.extra_checks:
+        errors += extra_check(draft)
     if errors:
         raise ValidationFailed(errors)
 

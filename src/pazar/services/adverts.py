@@ -8,6 +8,7 @@ expiry) in the caller's transaction. They flush; the caller commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from pazar.domain.adverts import (
     AttributeSpec,
     CategorySpec,
     CitySpec,
+    ExtraCheck,
     check_advert,
 )
 from pazar.domain.commands import AdvertCommand, AdvertDraft, CreateAdvert, UpdateAdvert
@@ -63,6 +65,8 @@ def advert_rules(site: SiteSnapshot) -> AdvertRules:
         phone_max_digits=int(rules.get("phone_max_digits", 15)),
         coordinates_max_km=float(rules.get("coordinates_max_distance_km", 30)),
         courier_available=bool(rules.get("courier_available", False)),
+        location_mode=str(rules.get("location_mode", "city")),
+        advertiser_type_required=bool(rules.get("advertiser_type_required", True)),
     )
 
 
@@ -106,6 +110,19 @@ def city_spec(site: SiteSnapshot, city_id: int | None) -> CitySpec | None:
     return CitySpec(city.id, city.latitude, city.longitude, districts)
 
 
+# Site-specific rule sets, by the name a site's `rules.extra_checks` lists: each builds the
+# domain checks for one site (e.g. Brasil's zip codes and vehicle catalogues).
+ExtraCheckFactory = Callable[[SiteSnapshot], tuple[ExtraCheck, ...]]
+EXTRA_CHECKS: dict[str, ExtraCheckFactory] = {}
+
+
+def extra_checks(site: SiteSnapshot) -> tuple[ExtraCheck, ...]:
+    checks: tuple[ExtraCheck, ...] = ()
+    for name in site.rules.get("extra_checks", []):
+        checks += EXTRA_CHECKS[name](site)
+    return checks
+
+
 def validate(site: SiteSnapshot, draft: AdvertDraft, *, external_url_allowed: bool) -> None:
     check_advert(
         draft,
@@ -114,6 +131,7 @@ def validate(site: SiteSnapshot, draft: AdvertDraft, *, external_url_allowed: bo
             city=city_spec(site, draft.location.city_id),
             rules=advert_rules(site),
             external_url_allowed=external_url_allowed,
+            extra_checks=extra_checks(site),
         ),
     )
 

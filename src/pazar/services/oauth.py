@@ -7,6 +7,7 @@ is silent they follow the OAuth2 server OLX runs (the RFC 6749 names).
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from pazar.domain.oauth import (
     GRANT_CLIENT_CREDENTIALS,
     GRANT_REFRESH_TOKEN,
     PARTNER_V2_POLICY,
+    V2_SCOPES,
     Principal,
     TokenPolicy,
     choose_redirect_uri,
@@ -96,8 +98,8 @@ def authorization_redirect(app: PartnerApp, requested_uri: str | None) -> str:
     return choose_redirect_uri(app.redirect_uris, requested_uri)
 
 
-def authorization_scope(app: PartnerApp, requested: str | None) -> str:
-    return format_scope(parse_scope(requested, allowed=app.scopes))
+def authorization_scope(app: PartnerApp, requested: str | None, *, known: Sequence[str] = V2_SCOPES) -> str:
+    return format_scope(parse_scope(requested, allowed=app.scopes, known=known), known=known)
 
 
 async def issue_code(

@@ -7,7 +7,7 @@ deleted), demo users and the demo app are created when missing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -66,7 +66,7 @@ async def _upsert_all(
 
 
 def _site_row(site: dict[str, Any]) -> dict[str, Any]:
-    config = {k: v for k, v in site.items() if k not in {"id", "name", "country_code", "demo"}}
+    config = {k: v for k, v in site.items() if k not in {"id", "name", "country_code", "demo", "data_format"}}
     return {
         "id": site["id"],
         "name": site["name"],
@@ -103,17 +103,35 @@ def _category_rows(site_id: str, categories: list[dict[str, Any]]) -> list[dict[
     return rows
 
 
+# A site's data files in the shape load_site stores: categories (the v2 Category + attributes
+# shape), regions, cities and districts. Sites whose shipped files have another shape name
+# their converter in site.json ("data_format"); converters register here.
+SiteData = dict[str, list[dict[str, Any]]]
+Converter = Callable[[Traversable, dict[str, Any]], SiteData]
+
+
+def standard_files(directory: Traversable, site: dict[str, Any]) -> SiteData:
+    return {
+        name: _read(directory, f"{name}.json") or []
+        for name in ("categories", "regions", "cities", "districts")
+    }
+
+
+CONVERTERS: dict[str, Converter] = {"standard": standard_files}
+
+
 async def load_site(session: Session, directory: Traversable) -> str:
     site = _read(directory, "site.json")
     site_id = str(site["id"])
     await _upsert_all(session, Site, [_site_row(site)], ["id"])
-    categories = _read(directory, "categories.json") or []
+    data = CONVERTERS[site.get("data_format", "standard")](directory, site)
+    categories = data.get("categories", [])
     if categories:
         await _upsert_all(session, Category, _category_rows(site_id, categories), ["site_id", "id"])
-    regions = _read(directory, "regions.json") or []
+    regions = data.get("regions", [])
     if regions:
         await _upsert_all(session, Region, [{"site_id": site_id, **r} for r in regions], ["site_id", "id"])
-    cities = _read(directory, "cities.json") or []
+    cities = data.get("cities", [])
     if cities:
         rows = [
             {
@@ -129,7 +147,7 @@ async def load_site(session: Session, directory: Traversable) -> str:
             for c in cities
         ]
         await _upsert_all(session, City, rows, ["site_id", "id"])
-    districts = _read(directory, "districts.json") or []
+    districts = data.get("districts", [])
     if districts:
         rows = [
             {

@@ -2,19 +2,24 @@
 
 from pazar.db.models.accounts import PartnerApp, User
 from pazar.db.models.adverts import Advert, AdvertEvent, AdvertObserver
+from pazar.db.models.imports import ImportBatch, ImportItem
 from pazar.db.models.jobs import Job
 from pazar.db.models.oauth import AccessToken, AuthorizationCode, RefreshToken
 from pazar.db.models.sites import Category, City, District, Region, ServerSecret, Site
+from pazar.db.models.webhooks import AdvertOperation, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "AccessToken",
     "Advert",
     "AdvertEvent",
     "AdvertObserver",
+    "AdvertOperation",
     "AuthorizationCode",
     "Category",
     "City",
     "District",
+    "ImportBatch",
+    "ImportItem",
     "Job",
     "PartnerApp",
     "RefreshToken",
@@ -22,4 +27,6 @@ __all__ = [
     "ServerSecret",
     "Site",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

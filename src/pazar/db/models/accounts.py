@@ -42,4 +42,8 @@ class PartnerApp(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_external_url: Mapped[bool] = mapped_column(Boolean, default=False)
     options: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # RE Partner API: the X-API-KEY (hashed), the callback URL and the key that signs notifications.
+    api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048))
+    notification_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]

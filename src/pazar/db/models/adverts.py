@@ -54,6 +54,8 @@ class Advert(Base):
     activated_at: Mapped[datetime | None]
     valid_to: Mapped[datetime | None]
     refreshed_at: Mapped[datetime | None]
+    # When a partner app took over a legacy-imported advert (RE migration, `import=1`).
+    claimed_at: Mapped[datetime | None]
     advert_views: Mapped[int] = mapped_column(Integer, default=0)
     phone_views: Mapped[int] = mapped_column(Integer, default=0)
 

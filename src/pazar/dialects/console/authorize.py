@@ -8,6 +8,7 @@ the client's redirect URI as ``?error=...&state=...``, as RFC 6749 prescribes.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -20,17 +21,26 @@ from pazar.dialects.console import html
 from pazar.domain.errors import OAuthError
 from pazar.domain.oauth import V2_SCOPES
 from pazar.services import accounts, oauth, web_sessions
+from pazar.services.entities import PartnerApp, User
 from pazar.services.reference import SiteSnapshot
-from pazar.services.runtime import Session
+from pazar.services.runtime import Runtime, Session
 
 SESSION_COOKIE = "pazar_session"
 _PARAMS = ("client_id", "response_type", "state", "scope", "redirect_uri")
 
 
+# Called after a code is issued, in the same transaction (e.g. the RE migration's `import=1`).
+AfterConsent = Callable[[Session, PartnerApp, User, dict[str, str | None], Runtime], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class FlowSpec:
+    """One dialect's authorize URL: its path, the scopes it speaks, extra parameters it carries."""
+
     path: str
     known_scopes: tuple[str, ...] = V2_SCOPES
+    extra_params: tuple[str, ...] = ()
+    after_consent: AfterConsent | None = None
 
 
 def with_query(url: str, params: dict[str, str | None]) -> str:
@@ -40,14 +50,15 @@ def with_query(url: str, params: dict[str, str | None]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
-async def _params(request: Request) -> dict[str, str | None]:
-    values: dict[str, str | None] = {k: request.query_params.get(k) for k in _PARAMS}
+async def _params(request: Request, spec: FlowSpec) -> dict[str, str | None]:
+    names = (*_PARAMS, *spec.extra_params)
+    values: dict[str, str | None] = {k: request.query_params.get(k) for k in names}
     if request.method == "POST":
         try:
             form = parse_form(await read_limited(request, 64 * 1024))
         except BodyError:
             form = {}
-        values = {k: form.get(k) for k in (*_PARAMS, "step", "email", "password", "decision", "csrf")}
+        values = {k: form.get(k) for k in (*names, "step", "email", "password", "decision", "csrf")}
     return values
 
 
@@ -59,7 +70,7 @@ def build_router(spec: FlowSpec) -> APIRouter:
         runtime = runtime_of(request)
         site_id = site_id_of(request)
         site = await runtime.reference.get(session, site_id)
-        values = await _params(request)
+        values = await _params(request, spec)
         try:
             app = await oauth.app_for_authorization(session, site_id=site_id, client_id=values["client_id"])
             redirect_uri = oauth.authorization_redirect(app, values["redirect_uri"])
@@ -76,11 +87,11 @@ def build_router(spec: FlowSpec) -> APIRouter:
                 return back(error="invalid_request", error_description="Invalid or missing response type")
             return back(error="unsupported_response_type", error_description="Response type not supported")
         try:
-            scope = oauth.authorization_scope(app, values["scope"])
+            scope = oauth.authorization_scope(app, values["scope"], known=spec.known_scopes)
         except OAuthError as exc:
             return back(error=exc.error, error_description=exc.description)
 
-        carried = {k: values[k] for k in _PARAMS}
+        carried = {k: values[k] for k in (*_PARAMS, *spec.extra_params)}
         now = runtime.clock.now()
         cookie = request.cookies.get(SESSION_COOKIE)
         user_id = web_sessions.verify(cookie, key=runtime.secret_key, site_id=site_id, now=now)
@@ -130,6 +141,8 @@ def build_router(spec: FlowSpec) -> APIRouter:
                 clock=runtime.clock,
                 tokens=runtime.tokens,
             )
+            if spec.after_consent is not None:
+                await spec.after_consent(session, app, user, values, runtime)
             return back(code=code)
         return _consent(spec, site, app.name, user.email, scope, carried, runtime.secret_key, cookie)
 
