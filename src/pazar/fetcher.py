@@ -237,9 +237,10 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 def _guarded_transport(guard: _Guard) -> httpx.AsyncHTTPTransport:
     # httpx has no public hook for a network backend, so swap in a pool built like its own (same
     # TLS context and limits). Generous limits: the webhook engine runs hundreds of POSTs at once.
-    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    tls = httpx.create_ssl_context(trust_env=False)
+    transport = httpx.AsyncHTTPTransport(verify=tls, trust_env=False)
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=tls,
         max_connections=500,
         max_keepalive_connections=100,
         keepalive_expiry=30.0,
