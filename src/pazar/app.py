@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -10,11 +11,13 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pazar.config import Settings
+from pazar.dialects.autoupload import app as autoupload
 from pazar.dialects.common.context import SiteRouter
 from pazar.dialects.console import app as console
 from pazar.dialects.partner_v2 import app as partner_v2
+from pazar.dialects.re_v1 import app as re_v1
 from pazar.ports import Clock
-from pazar.services import seed
+from pazar.services import seed, webhooks
 from pazar.services.runtime import Runtime
 from pazar.services.secrets_store import server_secret_key
 from pazar.worker import Worker
@@ -53,6 +56,8 @@ class Pazar:
         self._started = False
         self._worker: Worker | None = None
         self._worker_task: asyncio.Task[None] | None = None
+        self._dispatcher: webhooks.Dispatcher | None = None
+        self._dispatcher_task: asyncio.Task[None] | None = None
 
     async def startup(self) -> None:
         if self._started:
@@ -63,11 +68,16 @@ class Pazar:
         if self.runtime.settings.embedded_worker:
             self._worker = Worker(self.runtime, poll_interval=self.runtime.settings.worker_poll_interval)
             self._worker_task = asyncio.create_task(self._worker.run_forever())
+            self._dispatcher = webhooks.Dispatcher(self.runtime)
+            self._dispatcher_task = asyncio.create_task(self._dispatcher.run_forever())
 
     async def shutdown(self) -> None:
         if self._worker is not None and self._worker_task is not None:
             self._worker.stop()
             await self._worker_task
+        if self._dispatcher is not None and self._dispatcher_task is not None:
+            self._dispatcher.stop()
+            await self._dispatcher_task
         await self.runtime.db.dispose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -93,6 +103,7 @@ class Pazar:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                gc.freeze()  # start-up's objects live as long as the server: the collector skips them
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.shutdown()
@@ -109,6 +120,8 @@ def create_app(
     console_app = console.build(runtime, site_router)
     routes: list[tuple[Sequence[str], Any]] = [
         (partner_v2.PREFIXES, partner_v2.build(runtime, site_router)),
-        (("/oauth/authorize",), console_app),
+        (re_v1.PREFIXES, re_v1.build(runtime, site_router)),
+        (autoupload.PREFIXES, autoupload.build(runtime, site_router)),
+        (("/oauth/authorize", "/pt/crm/authorization"), console_app),
     ]
     return Pazar(runtime, routes, fallback=console_app)

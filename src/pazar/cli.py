@@ -76,6 +76,11 @@ def _print_demo(creds: list[seed.DemoCredentials], base_url: str) -> None:
                 f"    partner app  client_id={site.app['client_id']}  client_secret={site.app['client_secret']}"
             )
             typer.echo(f"                 redirect_uri={site.app['redirect_uris'][0]}")
+            if site.app.get("api_key"):
+                typer.echo(
+                    f"                 api_key={site.app['api_key']}"
+                    f"  notification_secret={site.app['notification_secret']}"
+                )
         for user in site.users:
             kind = "business" if user["is_business"] else "private"
             typer.echo(f"    {kind:8} user {user['email']}  password={user['password']}")
@@ -116,9 +121,10 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Workers in this process.")] = 1,
     once: Annotated[bool, typer.Option("--once", help="Run the due jobs, then exit.")] = False,
 ) -> None:
-    """Run job workers alone (moderation, expiry, ...), e.g. on other machines than the API."""
+    """Run job workers alone (moderation, expiry, webhook deliveries ...), e.g. on other machines than the API."""
     import logging
 
+    from pazar.services import webhooks
     from pazar.worker import Worker
 
     logging.basicConfig(level=Settings().log_level.upper(), format="%(asctime)s %(name)s %(message)s")
@@ -126,17 +132,22 @@ def worker(
     async def work(rt: Runtime) -> int:
         await upgrade(rt.db.engine)
         workers = [Worker(rt, poll_interval=rt.settings.worker_poll_interval) for _ in range(concurrency)]
+        dispatcher = webhooks.Dispatcher(rt)
         if once:
-            return sum([await w.run_until_idle() for w in workers])
+            ran = sum([await w.run_until_idle() for w in workers])
+            await dispatcher.run_until_idle()
+            await dispatcher.fetcher.aclose()
+            return ran
 
         def stop_all() -> None:
             for w in workers:
                 w.stop()
+            dispatcher.stop()
 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop_all)
-        await asyncio.gather(*(w.run_forever() for w in workers))
+        await asyncio.gather(*(w.run_forever() for w in workers), dispatcher.run_forever())
         return 0
 
     ran = _run(work)
@@ -272,10 +283,13 @@ def apps_create(
         list[str] | None, typer.Option("--grant", help="Allowed grant type (repeatable).")
     ] = None,
     allow_external_url: Annotated[bool, typer.Option("--allow-external-url")] = False,
+    webhook_url: Annotated[
+        str | None, typer.Option("--webhook-url", help="Callback URL for advert notifications (webhooks).")
+    ] = None,
     site: SiteOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Register a partner app; prints its client id and secret (the secret is shown only now)."""
+    """Register a partner app; prints its client id and secret, API key and notification secret (shown only now)."""
 
     async def work(rt: Runtime) -> dict[str, Any]:
         async with rt.db.transaction() as session:
@@ -288,17 +302,26 @@ def apps_create(
                 scopes=scope.split(),
                 grant_types=grant or ["authorization_code", "client_credentials", "refresh_token"],
                 allow_external_url=allow_external_url,
+                webhook_url=webhook_url,
             )
             return {
                 "client_id": new.app.client_id,
                 "client_secret": new.client_secret,
+                "api_key": new.api_key,
+                "notification_secret": new.notification_secret,
+                "webhook_url": new.app.webhook_url,
                 "site": new.app.site_id,
                 "redirect_uris": new.app.redirect_uris,
                 "scopes": new.app.scopes,
             }
 
     made = _run(work)
-    _emit(made, json_out, f"client_id={made['client_id']}\nclient_secret={made['client_secret']}")
+    _emit(
+        made,
+        json_out,
+        f"client_id={made['client_id']}\nclient_secret={made['client_secret']}\n"
+        f"api_key={made['api_key']}\nnotification_secret={made['notification_secret']}",
+    )
 
 
 async def _app_and_user(session: Session, client_id: str, user_email: str | None) -> tuple[Any, Any]:
@@ -379,3 +402,89 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+webhooks_app = typer.Typer(help="Webhook deliveries (notifications to partner apps).", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+def _delivery_row(view: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(view).items()}
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    client_id: Annotated[str | None, typer.Option("--app", help="Only this app (client id).")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="pending, delivered or failed.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    json_out: JsonOpt = False,
+) -> None:
+    """List webhook deliveries, newest first."""
+    from pazar.services import webhooks
+
+    async def work(rt: Runtime) -> list[dict[str, Any]]:
+        async with rt.db.transaction() as session:
+            views = await webhooks.list_deliveries(session, client_id=client_id, status=status, limit=limit)
+            return [_delivery_row(v) for v in views]
+
+    rows = _run(work)
+    if json_out:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['id']:>8} {row['delivery_id']} app={row['client_id']} {row['event_type']} "
+            f"object={row['object_id']} {row['status']} attempts={row['attempts']} "
+            f"last={row['last_status'] or row['last_error'] or '-'}"
+        )
+
+
+@webhooks_app.command("replay")
+def webhooks_replay(
+    delivery: Annotated[str, typer.Argument(help="The delivery's number or webhook-id.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Send one delivery again (same webhook-id, a fresh retry schedule)."""
+    from pazar.services import webhooks
+
+    async def work(rt: Runtime) -> dict[str, Any]:
+        async with rt.db.transaction() as session:
+            row = await webhooks.replay(session, delivery=delivery, now=rt.clock.now())
+            return {"id": row.id, "delivery_id": row.delivery_id, "status": row.status}
+
+    made = _run(work)
+    _emit(made, json_out, f"delivery {made['id']} ({made['delivery_id']}) queued again")
+
+
+@webhooks_app.command("replay-failed")
+def webhooks_replay_failed(
+    since: Annotated[str, typer.Option("--since", help="ISO 8601; deliveries created at or after it.")],
+    client_id: Annotated[str | None, typer.Option("--app", help="Only this app (client id).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Send again every delivery that failed for good since a moment."""
+    from datetime import UTC, datetime
+
+    from pazar.services import webhooks
+
+    try:
+        moment = datetime.fromisoformat(since)
+    except ValueError as exc:
+        typer.echo(f"error: --since must be an ISO 8601 date or time, not {since!r}", err=True)
+        raise typer.Exit(2) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+
+    async def work(rt: Runtime) -> dict[str, Any]:
+        async with rt.db.transaction() as session:
+            count = await webhooks.replay_failed(
+                session, since=moment, now=rt.clock.now(), client_id=client_id
+            )
+            return {"replayed": count}
+
+    made = _run(work)
+    _emit(made, json_out, f"{made['replayed']} deliveries queued again")

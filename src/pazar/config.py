@@ -48,6 +48,34 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     worker_poll_interval: float = 0.5
 
+    # Webhook notifications (RE Partner API; any partner app with a callback URL). A 2xx answer within
+    # the timeout is a delivery; otherwise it is retried `webhook_retries` times, the interval apart.
+    webhook_timeout_seconds: float = 2.0
+    webhook_retries: int = 32
+    webhook_retry_interval_seconds: float = 1800.0
+    webhook_concurrency: int = 256  # deliveries in flight at once per process
+    webhook_poll_interval: float = 1.0  # fallback when no commit in this process rang
+    # Callback URLs on loopback or private networks (local receivers, tests, benchmarks).
+    webhook_allow_private: bool = False
+
+    # Autoupload (OLX Brasil import API). Off: every import answers -5 "Import is down".
+    autoupload_enabled: bool = True
+    # More imports than this per user within the window answer -2 "The request was blocked" (0: no limit).
+    autoupload_rate_limit: int = 60
+    autoupload_rate_window_seconds: float = 60.0
+    autoupload_max_body_bytes: int = 1_048_576  # the import's payload limit (OLX Brasil: 1 MB)
+    # Live imported ads a user may have (the premium account's package; 0: no limit): -7 / -8 beyond it.
+    autoupload_slots: int = 10_000
+    # When an import needs more slots than are free: take the ads that fit (-8) or none of them (-7).
+    autoupload_partial_imports: bool = True
+    # Images of imported ads: downloaded by the worker, checked (decoded), stored and served by pazar.
+    image_allow_private: bool = False  # image URLs on loopback or private networks (local tests)
+    image_max_bytes: int = 10 * 1024 * 1024
+    image_timeout_seconds: float = 10.0
+    image_min_short_side: int = 260  # OLX Brasil: at least 260 x 350 pixels, either orientation
+    image_min_long_side: int = 350
+    image_max_pixels: int = 50_000_000  # larger images are refused before they are decoded
+
     # Sandbox control API (clock, reset) for integrators' CI; off unless asked.
     sandbox: bool = False
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import socket
@@ -20,6 +21,8 @@ from typing import Any
 
 from pazar.services import jobs, moderation
 from pazar.services.adverts import EXPIRE_JOB, MODERATE_JOB
+from pazar.services.autoupload import jobs as autoupload_jobs
+from pazar.services.realestate import operations as re_operations
 from pazar.services.runtime import Runtime, Session
 
 log = logging.getLogger("pazar.worker")
@@ -28,16 +31,33 @@ Handler = Callable[[Session, dict[str, Any], Runtime], Awaitable[None]]
 
 
 async def _moderate(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+    if "advert_ids" in payload:  # a bulk write's adverts, moderated together
+        await moderation.run_moderation_batch(
+            session,
+            advert_ids=[int(i) for i in payload["advert_ids"]],
+            site_for=runtime.reference.get,
+            clock=runtime.clock,
+        )
+        return
     await moderation.run_moderation(
         session, advert_id=int(payload["advert_id"]), site_for=runtime.reference.get, clock=runtime.clock
     )
 
 
 async def _expire(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+    if "advert_ids" in payload:
+        ids = [int(i) for i in payload["advert_ids"]]
+        await moderation.run_expiry_batch(session, advert_ids=ids, clock=runtime.clock)
+        return
     await moderation.run_expiry(session, advert_id=int(payload["advert_id"]), clock=runtime.clock)
 
 
-HANDLERS: dict[str, Handler] = {MODERATE_JOB: _moderate, EXPIRE_JOB: _expire}
+HANDLERS: dict[str, Handler] = {
+    MODERATE_JOB: _moderate,
+    EXPIRE_JOB: _expire,
+    re_operations.RE_OPERATION_JOB: re_operations.run,
+}
+HANDLERS.update(autoupload_jobs.HANDLERS)
 
 
 class Worker:
@@ -95,6 +115,9 @@ class Worker:
 
     async def run_forever(self) -> None:
         log.info("worker %s started", self.name)
+        # What start-up built (mappers, reference data, compiled statements) lives as long as the
+        # process: keep the cyclic collector from walking it on every collection (~15% of a bulk job).
+        gc.freeze()
         while not self._stop.is_set():
             try:
                 done = await self.run_once()

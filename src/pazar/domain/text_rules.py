@@ -318,13 +318,26 @@ _PHONE_SEPARATORS: Final = str.maketrans("", "", " -.()")
 
 
 def check_phone_number(
-    phone: str, *, field: str = "phone", min_digits: int = 9, max_digits: int = 15
+    phone: str,
+    *,
+    field: str = "phone",
+    min_digits: int = 9,
+    max_digits: int = 15,
+    length_codes: bool = False,
 ) -> list[FieldError]:
-    """The advert's contact phone: digits with optional separators and one leading "+"."""
+    """The advert's contact phone: digits with optional separators and one leading "+".
+
+    With ``length_codes`` a well-formed number of the wrong length gets the code
+    ``too_short`` or ``too_long`` instead of ``invalid_phone`` (the title stays the same).
+    """
     digits = phone.translate(_PHONE_SEPARATORS).removeprefix("+")
     # isascii() because str.isdigit() also accepts "²" and Arabic-Indic digits.
-    if digits.isascii() and digits.isdigit() and min_digits <= len(digits) <= max_digits:
-        return []
+    if digits.isascii() and digits.isdigit():
+        if min_digits <= len(digits) <= max_digits:
+            return []
+        if length_codes:
+            code = "too_short" if len(digits) < min_digits else "too_long"
+            return [FieldError(field, "Invalid phone format", code)]
     return [FieldError(field, "Invalid phone format", "invalid_phone")]
 
 

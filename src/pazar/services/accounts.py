@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,12 @@ from pazar.services.runtime import Session
 class NewApp:
     app: PartnerApp
     client_secret: str
+    api_key: str = ""  # the X-API-KEY (RE Partner API); stored hashed, shown only now
+    notification_secret: str = ""  # signs webhook notifications (Standard Webhooks "whsec_" format)
+
+
+def new_notification_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 def normalize_email(email: str) -> str:
@@ -114,8 +121,13 @@ async def create_app(
     client_id: str | None = None,
     client_secret: str | None = None,
     allow_external_url: bool = False,
+    webhook_url: str | None = None,
 ) -> NewApp:
     await require_site(session, site_id)
+    if webhook_url is not None and (
+        not webhook_url.startswith(("http://", "https://")) or validate_redirect_uri(webhook_url)
+    ):
+        raise BadRequest(f"Webhook URL {webhook_url!r} must be an absolute http(s) URL without a fragment")
     for uri in redirect_uris:
         problem = validate_redirect_uri(uri)
         if problem:
@@ -124,6 +136,7 @@ async def create_app(
     if unknown:
         raise BadRequest(f"Unknown grant types: {', '.join(sorted(unknown))}")
     secret = client_secret or secrets.token_hex(24)
+    api_key, notification_secret = secrets.token_hex(20), new_notification_secret()
     app = PartnerApp(
         site_id=site_id,
         client_id=client_id or await _unused_client_id(session),
@@ -135,6 +148,9 @@ async def create_app(
         is_active=True,
         allow_external_url=allow_external_url,
         options={},
+        api_key_hash=token_digest(api_key),
+        webhook_url=webhook_url,
+        notification_secret=notification_secret,
         created_at=clock.now(),
     )
     session.add(app)
@@ -142,7 +158,7 @@ async def create_app(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"Client id {app.client_id} is taken") from exc
-    return NewApp(app=app, client_secret=secret)
+    return NewApp(app=app, client_secret=secret, api_key=api_key, notification_secret=notification_secret)
 
 
 async def find_app(session: Session, client_id: str) -> PartnerApp | None:

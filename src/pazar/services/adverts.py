@@ -7,15 +7,16 @@ expiry) in the caller's transaction. They flush; the caller commits.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable
+from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, and_, insert, or_, select
 
-from pazar.db.models import Advert
+from pazar.db.models import Advert, AdvertEvent, PartnerApp
 from pazar.db.queries import count_in_root_category, owned_adverts
 from pazar.domain.adverts import (
     AdvertContext,
@@ -27,7 +28,15 @@ from pazar.domain.adverts import (
     check_advert,
 )
 from pazar.domain.commands import AdvertCommand, AdvertDraft, CreateAdvert, UpdateAdvert
-from pazar.domain.errors import BadRequest, FieldError, NotFound, PermissionDenied, ValidationFailed
+from pazar.domain.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from pazar.domain.events import EVENT_FOR_ACTION, EventType
 from pazar.domain.lifecycle import Action, Status, transition
 from pazar.domain.oauth import Principal
@@ -42,6 +51,11 @@ MODERATE_JOB = "moderate"
 EXPIRE_JOB = "expire"
 # Statuses that occupy one of the user's free slots in a category.
 SLOT_STATUSES = (Status.NEW.value, Status.ACTIVE.value)
+# Sources of the legacy bulk integrations: the Autoupload import, and the legacy feed `pazar seed`
+# imitates. A partner app may claim their active adverts (RE migration, `import=1`); from then on
+# the legacy import may not change them (`ensure_writable_by`).
+LEGACY_SOURCES = frozenset({"autoupload", "legacy_feed"})
+LEGACY_ID_KEY = "legacy_external_id"  # in Advert.extra: the id a claimed advert had in its legacy feed
 
 
 # --- site rules ---------------------------------------------------------------------------
@@ -124,16 +138,33 @@ def extra_checks(site: SiteSnapshot) -> tuple[ExtraCheck, ...]:
 
 
 def validate(site: SiteSnapshot, draft: AdvertDraft, *, external_url_allowed: bool) -> None:
-    check_advert(
-        draft,
-        AdvertContext(
-            category=category_spec(site, draft.category_id),
-            city=city_spec(site, draft.location.city_id),
-            rules=advert_rules(site),
-            external_url_allowed=external_url_allowed,
-            extra_checks=extra_checks(site),
-        ),
-    )
+    Validator(site, external_url_allowed=external_url_allowed)(draft)
+
+
+class Validator:
+    """``validate`` for many drafts of one site: rules, extra checks and category specs built once."""
+
+    def __init__(self, site: SiteSnapshot, *, external_url_allowed: bool) -> None:
+        self._site = site
+        self._rules = advert_rules(site)
+        self._extra = extra_checks(site)
+        self._external_url_allowed = external_url_allowed
+        self._categories: dict[int, CategorySpec | None] = {}
+
+    def __call__(self, draft: AdvertDraft) -> None:
+        category_id = draft.category_id
+        if category_id not in self._categories:
+            self._categories[category_id] = category_spec(self._site, category_id)
+        check_advert(
+            draft,
+            AdvertContext(
+                category=self._categories[category_id],
+                city=city_spec(self._site, draft.location.city_id),
+                rules=self._rules,
+                external_url_allowed=self._external_url_allowed,
+                extra_checks=self._extra,
+            ),
+        )
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -148,7 +179,10 @@ async def get_owned(
     stmt = select(Advert).where(Advert.id == advert_id, Advert.site_id == principal.site_id)
     if for_update:
         stmt = stmt.with_for_update()
-    advert = (await session.execute(stmt)).scalar_one_or_none()
+    return _owned((await session.execute(stmt)).scalar_one_or_none(), principal)
+
+
+def _owned(advert: Advert | None, principal: Principal) -> Advert:
     if advert is None or advert.deleted:
         raise NotFound("Advert not found")
     if advert.user_id != principal.user_id:
@@ -176,11 +210,80 @@ async def list_owned(
     return list((await session.execute(stmt)).scalars())
 
 
+async def get_managed(
+    session: Session, *, principal: Principal, uuid: str, for_update: bool = False
+) -> Advert:
+    """An advert the caller's app manages for the caller's user, by uuid (deleted ones included)."""
+    if principal.user_id is None:
+        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    stmt = select(Advert).where(Advert.uuid == uuid, Advert.site_id == principal.site_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    advert = (await session.execute(stmt)).scalar_one_or_none()
+    if advert is None:
+        raise NotFound("Advert not found")
+    if advert.user_id != principal.user_id or advert.app_id != principal.app_id:
+        raise PermissionDenied("The advert is not managed by this application for this user", code="not_owner")
+    return advert
+
+
+def ensure_writable_by(advert: Advert, *, source: str) -> None:
+    """A legacy import may not change an advert a partner app has claimed (RE migration, seed 000)."""
+    if advert.claimed_at is not None and source in LEGACY_SOURCES:
+        raise Conflict(
+            "This advert was migrated to a partner application and is managed through its API now; "
+            "the legacy import can no longer change it",
+            code="advert_claimed",
+        )
+
+
+async def find_for_legacy_write(
+    session: Session, *, site_id: str, user_id: int, external_id: str, source: str
+) -> Advert | None:
+    """The advert a legacy import addresses by its own id, or None (then it inserts a new one).
+
+    A claimed advert no longer carries that id in ``external_id`` (it holds the new uuid; the old id
+    is kept in ``extra.legacy_external_id``), so it is found by either; ``Conflict``
+    (``advert_claimed``) is raised for it, so a legacy re-send never creates a duplicate.
+    """
+    legacy_id = Advert.extra[LEGACY_ID_KEY].as_string()
+    stmt = (
+        select(Advert)
+        .where(
+            Advert.site_id == site_id,
+            Advert.user_id == user_id,
+            or_(
+                and_(Advert.external_id == external_id, Advert.deleted.is_(False)),
+                and_(Advert.claimed_at.is_not(None), legacy_id == external_id),
+            ),
+        )
+        .order_by(Advert.claimed_at.is_(None), Advert.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    advert = (await session.execute(stmt)).scalar_one_or_none()
+    if advert is not None:
+        ensure_writable_by(advert, source=source)
+    return advert
+
+
 # --- writes --------------------------------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _flat(value: Any) -> dict[str, Any]:
+    """``asdict`` of a dataclass whose fields are plain values, without its deep copy (a hot path)."""
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    return {name: getattr(value, name) for name in names}
+
+
 def _draft_columns(site: SiteSnapshot, draft: AdvertDraft) -> dict[str, Any]:
-    location = asdict(draft.location)
+    location = _flat(draft.location)
     if draft.location.zipcode is None:
         del location["zipcode"]
     return {
@@ -192,11 +295,11 @@ def _draft_columns(site: SiteSnapshot, draft: AdvertDraft) -> dict[str, Any]:
         "external_id": draft.external_id,
         "external_url": draft.external_url,
         "city_id": draft.location.city_id,
-        "contact": {k: v for k, v in asdict(draft.contact).items() if k != "email" or v is not None},
+        "contact": {k: v for k, v in _flat(draft.contact).items() if k != "email" or v is not None},
         "location": location,
         "images": [{"url": url} for url in draft.images],
-        "price": asdict(draft.price) if draft.price is not None else None,
-        "salary": asdict(draft.salary) if draft.salary is not None else None,
+        "price": _flat(draft.price) if draft.price is not None else None,
+        "salary": _flat(draft.salary) if draft.salary is not None else None,
         "attributes": [
             {"code": a.code, "value": a.value, "values": list(a.values) if a.values is not None else None}
             for a in draft.attributes
@@ -214,16 +317,23 @@ def _draft_columns(site: SiteSnapshot, draft: AdvertDraft) -> dict[str, Any]:
 async def _has_free_slot(
     session: Session, site: SiteSnapshot, *, user_id: int, root_category_id: int
 ) -> bool:
+    return await _free_count(session, site, user_id=user_id, root_category_id=root_category_id) != 0
+
+
+async def _free_count(
+    session: Session, site: SiteSnapshot, *, user_id: int, root_category_id: int
+) -> int | None:
+    """Free adverts the user may still have in the root category (None: no limit)."""
     root = site.categories.get(root_category_id)
     limit = root.free_limit if root and root.free_limit is not None else site.rules.get("free_limit_default")
     if limit is None:
-        return True
+        return None
     used = await session.scalar(
         count_in_root_category(
             site_id=site.site_id, user_id=user_id, root_category_id=root_category_id, statuses=SLOT_STATUSES
         )
     )
-    return int(used or 0) < int(limit)
+    return max(0, int(limit) - int(used or 0))
 
 
 async def _schedule_moderation(session: Session, advert: Advert, *, now: datetime, delay: timedelta) -> None:
@@ -240,6 +350,7 @@ async def create_advert(
     command: CreateAdvert,
     clock: Clock,
     moderation_delay: timedelta,
+    advert_uuid: str | None = None,
 ) -> Advert:
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
@@ -250,7 +361,7 @@ async def create_advert(
         session, site, user_id=principal.user_id, root_category_id=columns["root_category_id"]
     )
     advert = Advert(
-        uuid=str(uuid.uuid4()),
+        uuid=advert_uuid or str(uuid.uuid4()),
         site_id=site.site_id,
         user_id=principal.user_id,
         app_id=principal.app_id,
@@ -401,3 +512,335 @@ def to_base36(number: int) -> str:
 def slugify(text: str) -> str:
     words = "".join(c if c.isalnum() else " " for c in fold(text)).split()
     return "-".join(words)[:60].strip("-") or "oferta"
+
+
+# --- bulk writes (the Autoupload import) -----------------------------------------------------------
+#
+# The use cases above for many adverts of one owner at once: the same validation, statuses, transition
+# table, events and jobs, in a few statements instead of a few per advert. Each returns, per command and
+# in order, the advert id or the DomainError that refused that one (the others go on). When the owner's
+# app listens for webhooks, every advert goes through the one-advert use case instead, so its events fan
+# out exactly as they always do (``events.record``).
+
+BulkResult = list[int | DomainError]
+# Core tables: executemany without the ORM's per-row bookkeeping (the rows are plain dicts anyway).
+ADVERTS = cast(Table, Advert.__table__)
+EVENTS = cast(Table, AdvertEvent.__table__)
+
+
+async def _app_listens(session: Session, app_id: int | None) -> bool:
+    if app_id is None:
+        return False
+    known: dict[int, bool] = session.info.setdefault("pazar.adverts.listening", {})
+    if app_id not in known:
+        url = await session.scalar(select(PartnerApp.webhook_url).where(PartnerApp.id == app_id))
+        known[app_id] = bool(url)
+    return known[app_id]
+
+
+def _event_row(
+    advert_id: int, type: EventType, *, now: datetime, status: str, site_id: str, **payload: Any
+) -> dict[str, Any]:
+    """The row ``events.record`` writes, for an executemany insert."""
+    return {
+        "advert_id": advert_id,
+        "type": type.value,
+        "occurred_at": now,
+        "payload": {"status": status, "site": site_id, **payload},
+    }
+
+
+async def schedule_moderation_batch(
+    session: Session, advert_ids: list[int], *, now: datetime, delay: timedelta
+) -> None:
+    """One ``moderate`` job for many adverts (the job takes ``advert_ids`` as well as ``advert_id``)."""
+    if advert_ids:
+        await jobs.enqueue(
+            session, kind=MODERATE_JOB, payload={"advert_ids": advert_ids}, run_at=now + delay, now=now
+        )
+
+
+async def find_many_for_legacy_write(
+    session: Session, *, site_id: str, user_id: int, external_ids: list[str], source: str
+) -> dict[str, Advert | DomainError]:
+    """``find_for_legacy_write`` for many ids: the advert each id addresses, or why it may not be written."""
+    if not external_ids:
+        return {}
+    legacy_id = Advert.extra["custom_fields"]["id"].as_string()
+    owner = (Advert.site_id == site_id, Advert.user_id == user_id)
+    # Two statements rather than one OR, so each side uses its index on a large table. (``IS NOT true``
+    # rather than ``IS false``: SQLite would otherwise walk every advert of the owner by its listing index.)
+    claimed = select(Advert).where(*owner, Advert.claimed_at.is_not(None), legacy_id.in_(external_ids))
+    live = select(Advert).where(*owner, Advert.external_id.in_(external_ids), Advert.deleted.is_not(True))
+    candidates = [
+        *(await session.execute(claimed.with_for_update())).scalars(),
+        *(await session.execute(live.with_for_update())).scalars(),
+    ]
+    candidates.sort(key=lambda a: (a.claimed_at is None, -a.id))
+    wanted = set(external_ids)
+    found: dict[str, Advert | DomainError] = {}
+    for advert in candidates:
+        custom = (advert.extra or {}).get("custom_fields") or {}
+        old_id = str(custom.get("id")) if advert.claimed_at is not None and "id" in custom else None
+        ref = old_id if old_id in wanted else advert.external_id
+        if ref is None or ref not in wanted or ref in found:
+            continue  # ordered: a claimed advert first, then the newest live one
+        try:
+            ensure_writable_by(advert, source=source)
+        except Conflict as exc:
+            found[ref] = exc
+            continue
+        found[ref] = advert
+    return found
+
+
+async def create_adverts_bulk(
+    session: Session,
+    *,
+    site: SiteSnapshot,
+    principal: Principal,
+    commands: list[CreateAdvert],
+    clock: Clock,
+    moderation_delay: timedelta,
+    schedule_moderation: bool = True,
+) -> BulkResult:
+    """``create_advert`` for many drafts of the principal's user."""
+    if principal.user_id is None:
+        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    if await _app_listens(session, principal.app_id):
+        return await _one_by_one(
+            [
+                functools.partial(
+                    create_advert,
+                    session,
+                    site=site,
+                    principal=principal,
+                    command=command,
+                    clock=clock,
+                    moderation_delay=moderation_delay,
+                )
+                for command in commands
+            ]
+        )
+    check = Validator(site, external_url_allowed=principal.external_url_allowed)
+    now = clock.now()
+    results: list[int | DomainError | None] = []
+    rows: list[dict[str, Any]] = []
+    positions: list[int] = []
+    free: dict[int, int | None] = {}
+    for position, command in enumerate(commands):
+        try:
+            check(command.draft)
+        except (BadRequest, ValidationFailed) as exc:
+            results.append(exc)
+            continue
+        columns = _draft_columns(site, command.draft)
+        root_id = columns["root_category_id"]
+        if root_id not in free:
+            free[root_id] = await _free_count(
+                session, site, user_id=principal.user_id, root_category_id=root_id
+            )
+        left = free[root_id]
+        status = Status.NEW if left is None or left > 0 else Status.LIMITED
+        if left:
+            free[root_id] = left - 1
+        rows.append(
+            {
+                "uuid": str(uuid.uuid4()),
+                "site_id": site.site_id,
+                "user_id": principal.user_id,
+                "app_id": principal.app_id,
+                "source": command.source,
+                "status": status.value,
+                "deleted": False,
+                "moderation_reason": None,
+                "moderation_description": None,
+                "is_success": None,
+                "created_at": now,
+                "modified_at": now,
+                "activated_at": None,
+                "valid_to": None,
+                "refreshed_at": None,
+                "claimed_at": None,
+                "advert_views": 0,
+                "phone_views": 0,
+                **columns,
+            }
+        )
+        positions.append(position)
+        results.append(None)
+    if rows:
+        # Matched back by uuid: asking for RETURNING in parameter order costs one statement per row.
+        inserted = await session.execute(insert(ADVERTS).returning(ADVERTS.c.uuid, ADVERTS.c.id), rows)
+        by_uuid = {row_uuid: advert_id for row_uuid, advert_id in inserted.all()}
+        ids = [by_uuid[row["uuid"]] for row in rows]
+        await session.execute(
+            insert(EVENTS),
+            [
+                _event_row(
+                    advert_id,
+                    EventType.POSTED,
+                    now=now,
+                    status=row["status"],
+                    site_id=site.site_id,
+                    source=row["source"],
+                )
+                for advert_id, row in zip(ids, rows, strict=True)
+            ],
+        )
+        for position, advert_id in zip(positions, ids, strict=True):
+            results[position] = advert_id
+        if schedule_moderation:
+            fresh = [i for i, row in zip(ids, rows, strict=True) if row["status"] == Status.NEW.value]
+            await schedule_moderation_batch(session, fresh, now=now, delay=moderation_delay)
+    return [r for r in results if r is not None]
+
+
+async def _one_by_one(calls: list[Callable[[], Awaitable[Advert]]]) -> BulkResult:
+    results: BulkResult = []
+    for call in calls:
+        try:
+            results.append((await call()).id)
+        except DomainError as exc:
+            results.append(exc)
+    return results
+
+
+async def _locked_many(session: Session, site_id: str, advert_ids: list[int]) -> dict[int, Advert]:
+    if not advert_ids:
+        return {}
+    stmt = select(Advert).where(Advert.id.in_(advert_ids), Advert.site_id == site_id).with_for_update()
+    return {a.id: a for a in (await session.execute(stmt)).scalars()}
+
+
+async def update_adverts_bulk(
+    session: Session,
+    *,
+    site: SiteSnapshot,
+    principal: Principal,
+    commands: list[UpdateAdvert],
+    clock: Clock,
+    moderation_delay: timedelta,
+    schedule_moderation: bool = True,
+) -> BulkResult:
+    """``update_advert`` for many adverts of the principal's user."""
+    if principal.user_id is None:
+        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    if await _app_listens(session, principal.app_id):
+        return await _one_by_one(
+            [
+                functools.partial(
+                    update_advert,
+                    session,
+                    site=site,
+                    principal=principal,
+                    command=command,
+                    clock=clock,
+                    moderation_delay=moderation_delay,
+                )
+                for command in commands
+            ]
+        )
+    found = await _locked_many(session, principal.site_id, [c.advert_id for c in commands])
+    check = Validator(site, external_url_allowed=principal.external_url_allowed)
+    now = clock.now()
+    results: BulkResult = []
+    event_rows: list[dict[str, Any]] = []
+    to_moderate: list[int] = []
+    for command in commands:
+        try:
+            advert = _owned(found.get(command.advert_id), principal)
+            following = transition(Status(advert.status), Action.UPDATE)
+            check(command.draft)
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        previous = advert.status
+        for name, value in _draft_columns(site, command.draft).items():
+            setattr(advert, name, value)
+        advert.status = following.value
+        advert.modified_at = now
+        event_rows.append(
+            _event_row(
+                advert.id,
+                EventType.UPDATED,
+                now=now,
+                status=advert.status,
+                site_id=advert.site_id,
+                previous_status=previous,
+            )
+        )
+        if following in (Status.NEW, Status.ACTIVE):
+            to_moderate.append(advert.id)
+        results.append(advert.id)
+    await session.flush()
+    if event_rows:
+        await session.execute(insert(EVENTS), event_rows)
+    if schedule_moderation:
+        await schedule_moderation_batch(session, to_moderate, now=now, delay=moderation_delay)
+    return results
+
+
+async def delete_adverts_bulk(
+    session: Session,
+    *,
+    principal: Principal,
+    advert_ids: list[int],
+    clock: Clock,
+    deactivate_active: bool = False,
+) -> BulkResult:
+    """``delete_advert`` for many adverts; with ``deactivate_active`` an active one is deactivated first.
+
+    (Partner API v2 refuses to delete an active advert; the Autoupload import's delete takes a
+    published ad down, which is the deactivation and the deletion of the transition table.)
+    """
+    if principal.user_id is None:
+        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    listens = await _app_listens(session, principal.app_id)
+    found = await _locked_many(session, principal.site_id, advert_ids)
+    now = clock.now()
+    results: BulkResult = []
+    event_rows: list[dict[str, Any]] = []
+    for advert_id in advert_ids:
+        try:
+            advert = _owned(found.get(advert_id), principal)
+            steps = [Action.DELETE]
+            if deactivate_active and advert.status == Status.ACTIVE:
+                steps.insert(0, Action.DEACTIVATE)
+            statuses = [Status(advert.status)]
+            for action in steps:
+                statuses.append(transition(statuses[-1], action))
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        advert.modified_at = now
+        for action, previous, following in zip(steps, statuses, statuses[1:], strict=False):
+            advert.status = following.value
+            extra = {"is_success": None} if action == Action.DEACTIVATE else {}
+            if listens:
+                await events.record(
+                    session,
+                    advert=advert,
+                    type=EVENT_FOR_ACTION[action],
+                    now=now,
+                    previous_status=previous.value,
+                    **extra,
+                )
+            else:
+                event_rows.append(
+                    _event_row(
+                        advert.id,
+                        EVENT_FOR_ACTION[action],
+                        now=now,
+                        status=following.value,
+                        site_id=advert.site_id,
+                        previous_status=previous.value,
+                        **extra,
+                    )
+                )
+        advert.deleted = True
+        results.append(advert.id)
+    await session.flush()
+    if event_rows:
+        await session.execute(insert(EVENTS), event_rows)
+    return results

@@ -7,6 +7,7 @@ from typing import Any
 
 from pazar.db.models import Advert, AdvertEvent
 from pazar.domain.events import EventType
+from pazar.services import webhooks
 from pazar.services.runtime import Session
 
 
@@ -20,4 +21,6 @@ async def record(
         payload={"status": advert.status, "site": advert.site_id, **payload},
     )
     session.add(event)
+    # The outbox: the advert's app hears of it through a webhook delivery written in this transaction.
+    await webhooks.on_event(session, advert=advert, event=event)
     return event

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select, update
 
-from pazar.db.models import Advert
+from pazar.db.models import Advert, AdvertEvent, PartnerApp
 from pazar.domain.commands import ModerationDecision
 from pazar.domain.errors import NotFound
 from pazar.domain.events import EVENT_FOR_ACTION
 from pazar.domain.lifecycle import Action, Status, can, transition
 from pazar.domain.moderation import ModerationRules, Verdict, moderate
 from pazar.ports import Clock
-from pazar.services import events
-from pazar.services.adverts import schedule_expiry, valid_days
+from pazar.services import events, jobs
+from pazar.services.adverts import EXPIRE_JOB, schedule_expiry, valid_days
 from pazar.services.reference import SiteLoader, SiteSnapshot
 from pazar.services.runtime import Session
 
@@ -71,14 +73,25 @@ async def decide(
 
 
 def automatic_verdict(advert: Advert, site: SiteSnapshot) -> Verdict:
-    price = advert.price or {}
-    value = price.get("value")
+    return _verdict(
+        advert.title, advert.description, advert.contact, advert.price, rules_for(site, advert.category_id)
+    )
+
+
+def _verdict(
+    title: str,
+    description: str,
+    contact: dict[str, Any] | None,
+    price: dict[str, Any] | None,
+    rules: ModerationRules,
+) -> Verdict:
+    value = (price or {}).get("value")
     return moderate(
-        title=advert.title,
-        description=advert.description,
-        phone=(advert.contact or {}).get("phone"),
+        title=title,
+        description=description,
+        phone=(contact or {}).get("phone"),
         price=float(value) if isinstance(value, int | float) else None,
-        rules=rules_for(site, advert.category_id),
+        rules=rules,
     )
 
 
@@ -137,3 +150,132 @@ async def review_queue(session: Session, *, limit: int = 50) -> list[Advert]:
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+# --- many adverts at once (the moderate job's ``advert_ids``) ------------------------------------
+
+
+async def run_moderation_batch(
+    session: Session, *, advert_ids: list[int], site_for: SiteLoader, clock: Clock
+) -> None:
+    """``run_moderation`` for many adverts: the same verdicts, statuses and events, in a few statements.
+
+    An advert whose app listens for webhooks goes through ``run_moderation`` itself, so its events
+    fan out as they always do.
+    """
+    columns = (
+        Advert.id,
+        Advert.site_id,
+        Advert.app_id,
+        Advert.status,
+        Advert.deleted,
+        Advert.title,
+        Advert.description,
+        Advert.contact,
+        Advert.price,
+        Advert.category_id,
+    )
+    stmt = select(*columns).where(Advert.id.in_(advert_ids)).order_by(Advert.id).with_for_update()
+    rows = (await session.execute(stmt)).all()
+    app_ids = {row.app_id for row in rows if row.app_id is not None}
+    listening = set(
+        (
+            await session.execute(
+                select(PartnerApp.id).where(PartnerApp.id.in_(app_ids), PartnerApp.webhook_url.is_not(None))
+            )
+        ).scalars()
+    )
+    now = clock.now()
+    rule_sets: dict[tuple[str, int], ModerationRules] = {}
+    accepted: dict[str, list[int]] = defaultdict(list)
+    changed: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    for row in rows:
+        if row.app_id in listening:
+            await run_moderation(session, advert_id=row.id, site_for=site_for, clock=clock)
+            continue
+        current = Status(row.status)
+        if row.deleted or current not in (Status.NEW, Status.ACTIVE):
+            continue
+        site = await site_for(session, row.site_id)
+        key = (row.site_id, row.category_id)
+        if key not in rule_sets:
+            rule_sets[key] = rules_for(site, row.category_id)
+        verdict = _verdict(row.title, row.description, row.contact, row.price, rule_sets[key])
+        if verdict.action is None:  # held for a human: the advert stays new
+            changed.append(
+                {
+                    "id": row.id,
+                    "moderation_reason": verdict.reason,
+                    "moderation_description": verdict.description,
+                }
+            )
+            continue
+        # What ``decide`` does for one advert.
+        if not can(verdict.action, current) or (verdict.action == Action.ACCEPT and current == Status.ACTIVE):
+            continue
+        following = transition(current, verdict.action)
+        event_rows.append(
+            {
+                "advert_id": row.id,
+                "type": EVENT_FOR_ACTION[verdict.action].value,
+                "occurred_at": now,
+                "payload": {
+                    "status": following.value,
+                    "site": row.site_id,
+                    "previous_status": current.value,
+                    "reason": verdict.reason,
+                    "description": verdict.description,
+                    "moderator": "auto",
+                },
+            }
+        )
+        if verdict.action == Action.ACCEPT:
+            accepted[row.site_id].append(row.id)
+        else:
+            changed.append(
+                {
+                    "id": row.id,
+                    "status": following.value,
+                    "modified_at": now,
+                    "moderation_reason": verdict.reason,
+                    "moderation_description": verdict.description,
+                }
+            )
+    for site_id, ids in accepted.items():
+        await _accept_many(session, ids, site=await site_for(session, site_id), now=now)
+    for same_columns in _grouped_by_keys(changed):
+        await session.execute(update(Advert), same_columns)
+    if event_rows:
+        await session.execute(insert(cast(Table, AdvertEvent.__table__)), event_rows)
+
+
+def _grouped_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row)].append(row)
+    return list(groups.values())
+
+
+async def _accept_many(session: Session, advert_ids: list[int], *, site: SiteSnapshot, now: datetime) -> None:
+    valid_to = now + timedelta(days=valid_days(site))
+    await session.execute(
+        update(Advert)
+        .where(Advert.id.in_(advert_ids))
+        .values(
+            status=Status.ACTIVE.value,
+            modified_at=now,
+            moderation_reason=None,
+            moderation_description=None,
+            activated_at=now,
+            valid_to=valid_to,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await jobs.enqueue(session, kind=EXPIRE_JOB, payload={"advert_ids": advert_ids}, run_at=valid_to, now=now)
+
+
+async def run_expiry_batch(session: Session, *, advert_ids: list[int], clock: Clock) -> None:
+    """The ``expire`` job's ``advert_ids``: each advert as ``run_expiry`` would."""
+    for advert_id in advert_ids:
+        await run_expiry(session, advert_id=advert_id, clock=clock)

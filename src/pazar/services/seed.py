@@ -7,7 +7,7 @@ deleted), demo users and the demo app are created when missing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -19,6 +19,8 @@ from pazar.db.models import Category, City, District, Region, Site
 from pazar.db.upsert import upsert
 from pazar.ports import Clock, token_digest
 from pazar.services import accounts
+from pazar.services.autoupload import site_data as autoupload_site_data
+from pazar.services.realestate import site_data as re_site_data
 from pazar.services.runtime import Session
 from pazar.services.secrets_store import derive_secret
 
@@ -117,7 +119,11 @@ def standard_files(directory: Traversable, site: dict[str, Any]) -> SiteData:
     }
 
 
-CONVERTERS: dict[str, Converter] = {"standard": standard_files}
+CONVERTERS: dict[str, Converter] = {"standard": standard_files, "re": re_site_data.convert}
+# Demo content a data format adds once its demo users and app exist (RE: API key, legacy adverts).
+DemoExtra = Callable[[Session, dict[str, Any], "DemoCredentials", str, Clock], Awaitable[None]]
+DEMO_EXTRAS: dict[str, DemoExtra] = {"re": re_site_data.demo}
+CONVERTERS[autoupload_site_data.DATA_FORMAT] = autoupload_site_data.convert
 
 
 async def load_site(session: Session, directory: Traversable) -> str:
@@ -208,6 +214,7 @@ async def ensure_demo(
                 client_id=app_spec["client_id"],
                 client_secret=secret,
                 allow_external_url=True,
+                **{k: app_spec[k] for k in ("scopes", "grant_types") if k in app_spec},
             )
             app = new.app
         elif app.site_id == site_id:
@@ -218,6 +225,9 @@ async def ensure_demo(
             "redirect_uris": app.redirect_uris,
             "name": app.name,
         }
+    extra = DEMO_EXTRAS.get(site.get("data_format", "standard"))
+    if extra is not None:
+        await extra(session, site, creds, secret_key, clock)
     await session.flush()
     return creds
 

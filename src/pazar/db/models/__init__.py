@@ -2,6 +2,7 @@
 
 from pazar.db.models.accounts import PartnerApp, User
 from pazar.db.models.adverts import Advert, AdvertEvent, AdvertObserver
+from pazar.db.models.autoupload import StoredImage
 from pazar.db.models.imports import ImportBatch, ImportItem
 from pazar.db.models.jobs import Job
 from pazar.db.models.oauth import AccessToken, AuthorizationCode, RefreshToken
@@ -26,6 +27,7 @@ __all__ = [
     "Region",
     "ServerSecret",
     "Site",
+    "StoredImage",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

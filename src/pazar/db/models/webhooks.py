@@ -18,6 +18,8 @@ class AdvertOperation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     transaction_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # The advert's uuid the operation addresses (a POST's is announced before the advert exists).
+    object_id: Mapped[str | None] = mapped_column(String(36), index=True)
     advert_id: Mapped[int | None] = mapped_column(ForeignKey("adverts.id", ondelete="CASCADE"), index=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("partner_apps.id"))
     kind: Mapped[str] = mapped_column(String(32))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -12,21 +13,34 @@ from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.context import SiteRouter
 from pazar.dialects.console import adverts, html
 from pazar.dialects.console.authorize import FlowSpec, build_router
+from pazar.domain.brasil import AUTOUPLOAD_SCOPES
 from pazar.domain.errors import DomainError, NotFound
+from pazar.domain.realestate import RE_SCOPES
+from pazar.services.realestate import migration
 from pazar.services.runtime import Runtime
 
 log = logging.getLogger("pazar.console")
 
 # Path prefixes this dialect answers (the composition root dispatches on them).
-PREFIXES = ("/oauth/authorize",)
+PREFIXES = ("/oauth/authorize", "/pt/crm/authorization")
 
 V2_FLOW = FlowSpec(path="/oauth/authorize/")
+# The RE Partner API's page (imovirtual); `import=1` claims the user's legacy adverts (seed 000).
+RE_FLOW = FlowSpec(
+    path="/pt/crm/authorization/",
+    known_scopes=RE_SCOPES,
+    extra_params=(migration.IMPORT_PARAM,),
+    after_consent=migration.after_consent,
+)
 
 
 def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app = new_dialect_app("console", runtime, site_router)
     app.include_router(build_router(V2_FLOW))
     app.include_router(build_router(FlowSpec(path="/oauth/authorize")))
+    app.include_router(build_router(RE_FLOW))
+    app.include_router(build_router(replace(RE_FLOW, path="/pt/crm/authorization")))
+    app.include_router(build_router(FlowSpec(path="/oauth", known_scopes=AUTOUPLOAD_SCOPES)))
     app.include_router(adverts.router)
 
     @app.get("/", include_in_schema=False)

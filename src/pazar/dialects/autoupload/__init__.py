@@ -1,0 +1,1 @@
+"""The Autoupload dialect: OLX Brasil's import API (seed 001) and its OAuth endpoints."""

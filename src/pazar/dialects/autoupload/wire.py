@@ -1,0 +1,160 @@
+"""Reading Autoupload requests: lenient JSON bodies, and ``ad_list`` entries as core drafts.
+
+Bodies are JSON whatever the ``Content-Type`` says (real clients label JSON as a form), and the
+trailing comma the seed's own examples carry (``{"access_token": "...",}``) is tolerated. Each ad
+becomes an ``ImportAd``: its id, its operation and an ``AdvertDraft`` for the core to validate, plus
+whatever was already wrong in its wire form (an id outside the seed's regex, an operation that is
+neither ``insert`` nor ``delete``, a category that is not a number, a price with cents).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+import orjson
+
+from pazar.dialects.common.body import BodyError, decode_utf8
+from pazar.domain.commands import AdvertDraft, AttributeValue, Contact, Location, Price
+from pazar.domain.errors import FieldError
+from pazar.services.autoupload.imports import DELETE, INSERT, ImportAd
+
+ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_{}-]{1,19}")
+OPERATIONS: Final = (INSERT, DELETE)
+CURRENCY: Final = "BRL"
+# A comma followed only by white space and a closing bracket, outside strings.
+_TRAILING_COMMA: Final = re.compile(rb'("(?:[^"\\]|\\.)*")|,(\s*[}\]])', re.DOTALL)
+
+
+class ShapeError(Exception):
+    """The body is JSON but not the envelope the endpoint takes (HTTP 400, ``property`` + ``message``)."""
+
+    def __init__(self, property_path: str, message: str) -> None:
+        super().__init__(message)
+        self.property = property_path
+        self.message = message
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """A JSON object; an empty body is an empty object (endpoints then miss their token)."""
+    decode_utf8(raw)
+    if not raw.strip():
+        return {}
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            value = orjson.loads(_TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), raw))
+        except orjson.JSONDecodeError as exc:
+            raise BodyError(BodyError.MALFORMED, "Malformed JSON") from exc
+    if not isinstance(value, dict):
+        raise BodyError(BodyError.NOT_OBJECT, "A JSON object is expected")
+    return value
+
+
+def access_token(body: dict[str, Any]) -> str | None:
+    token = body.get("access_token")
+    return token if isinstance(token, str) and token else None
+
+
+def ad_list(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ads of an import body; a missing or null list is an empty one (code -3)."""
+    ads = body.get("ad_list")
+    if ads is None:
+        return []
+    if not isinstance(ads, list):
+        raise ShapeError("ad_list", "The property ad_list must be an array")
+    for index, ad in enumerate(ads):
+        if not isinstance(ad, dict):
+            raise ShapeError(f"ad_list[{index}]", f"The property ad_list[{index}] must be an object")
+    return ads
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number_text(value: Any) -> str | None:
+    """A string as sent, an integer as its digits; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # later docs send mileage as a number: 10000 -> "10000"; 1.5 stays invalid
+    return orjson.dumps(value).decode()  # true, {}, ...: kept visible, so the value is refused
+
+
+def _attribute(code: str, value: Any) -> AttributeValue:
+    if value is None:
+        return AttributeValue(code)
+    if isinstance(value, list):
+        return AttributeValue(code, values=tuple(_param_text(v) for v in value))
+    return AttributeValue(code, value=_param_text(value))
+
+
+def read_ad(raw: dict[str, Any]) -> ImportAd:
+    errors: list[FieldError] = []
+    given_id = raw.get("id")
+    ref = _number_text(given_id)
+    if ref is None or not ID_PATTERN.fullmatch(ref):
+        errors.append(FieldError("id", "Invalid id", "invalid"))
+    operation = raw.get("operation")
+    if operation not in OPERATIONS:
+        errors.append(FieldError("operation", "Invalid operation", "invalid"))
+        return ImportAd(ref=ref, operation=str(operation), errors=tuple(errors))
+    if operation == DELETE:
+        return ImportAd(ref=ref, operation=DELETE, errors=tuple(errors))
+
+    category_id = _integer(raw.get("category"))
+    if category_id is None:
+        errors.append(FieldError("category", "Invalid category", "invalid"))
+    price: Price | None = None
+    if raw.get("price") is not None:
+        value = _integer(raw["price"])
+        if value is None:
+            errors.append(FieldError("price", "The price is an integer (no cents)", "invalid"))
+        else:
+            price = Price(value=value, currency=CURRENCY)
+    params = raw.get("params")
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        errors.append(FieldError("params", "params must be an object", "invalid"))
+        params = {}
+    images = raw.get("images")
+    if images is None:
+        images = []
+    if not isinstance(images, list) or not all(isinstance(url, str) for url in images):
+        errors.append(FieldError("images", "images must be an array of URLs", "invalid"))
+        images = []
+    if category_id is None:
+        return ImportAd(ref=ref, operation=INSERT, errors=tuple(errors))
+    offer_type = raw.get("type")
+    draft = AdvertDraft(
+        title=_text(raw.get("subject")),
+        description=_text(raw.get("body")),
+        category_id=category_id,
+        contact=Contact(name=None, phone=_number_text(raw.get("phone"))),
+        location=Location(city_id=None, zipcode=_number_text(raw.get("zipcode"))),
+        images=tuple(images),
+        price=price,
+        attributes=tuple(_attribute(str(code), value) for code, value in params.items()),
+        external_id=ref,
+        extra={"type": offer_type if isinstance(offer_type, str) else None},
+    )
+    return ImportAd(ref=ref, operation=INSERT, draft=draft, category_id=category_id, errors=tuple(errors))

@@ -1,0 +1,692 @@
+"""Webhook notifications: the outbox rows, the fan-out of advert events, and the delivery engine.
+
+**Outbox.** ``notify`` writes one ``WebhookDelivery`` row (the seed 004 envelope) in the
+caller's transaction, so a notification exists exactly when the change that causes it
+commits. ``on_event`` (called by ``services.events.record`` for every advert event) turns
+events of adverts whose app has a callback URL into notifications.
+
+**Delivery.** A ``Dispatcher`` sends due deliveries concurrently through the SSRF-guarded
+fetcher, signs each attempt (Standard Webhooks ``webhook-id``/``-timestamp``/``-signature``
+with the app's notification secret, plus the RE platform's ``x-signature``), records every
+attempt, and settles the row: a 2xx within the timeout is delivered; anything else is tried
+again on the schedule (``webhook_retries`` times, ``webhook_retry_interval_seconds`` apart)
+and then marked failed. Rows are claimed with a lease, like jobs, so several processes can
+share the table, and a delivery whose sender died is sent again when its lease runs out:
+delivery is at-least-once, the ``webhook-id`` staying the same on every attempt.
+
+**Latency.** A process that runs a dispatcher takes the deliveries its own transactions
+write straight after they commit: they are written already leased to it, and an
+``after_commit`` hook hands them over, so no poll and no claim stand between the change and
+the POST. Deliveries written elsewhere (another process, no dispatcher running) wake a
+local dispatcher through the same hook, and every dispatcher also polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import socket
+import uuid
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final, cast
+
+import orjson
+from sqlalchemy import Table, and_, bindparam, event, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session as SyncSession
+from standardwebhooks import Webhook
+
+from pazar.db.base import UTCDateTime
+from pazar.db.models import Advert, AdvertEvent, AdvertOperation, PartnerApp, WebhookAttempt, WebhookDelivery
+from pazar.domain import webhooks as wire
+from pazar.domain.errors import NotFound
+from pazar.fetcher import FetchError, FetchPolicy, HttpFetcher
+from pazar.ports import Clock, SystemClock
+from pazar.services import adverts as advert_service
+from pazar.services.runtime import Runtime, Session
+
+log = logging.getLogger("pazar.webhooks")
+
+# session.info keys. OPERATION: the asynchronous operation whose use case runs in this session; it
+# reports its own outcome, so the events it causes send nothing themselves.
+OPERATION_KEY: Final = "pazar.webhooks.operation"
+_HANDOFF_KEY: Final = "pazar.webhooks.handoff"
+_RING_KEY: Final = "pazar.webhooks.ring"
+
+USER_AGENT: Final = "olx-group-api"  # the RE platform's outgoing user agent (digest B.5)
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+# Operation states: pending (queued), waiting (applied; its outcome is a moderation verdict),
+# succeeded, failed, superseded (a later operation on the advert replaced a waiting one).
+OP_PENDING, OP_WAITING, OP_SUCCEEDED, OP_FAILED = "pending", "waiting", "succeeded", "failed"
+MODERATION_TITLE: Final = "Advert rejected by moderation"
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+def state_of(advert: Advert, *, recorded_at: datetime) -> dict[str, Any]:
+    """The advert as a success or state-change notification shows it (``url`` relative to the server)."""
+    return wire.advert_state(
+        status=advert.status,
+        created_at=advert.created_at,
+        activated_at=advert.activated_at,
+        modified_at=advert.modified_at,
+        valid_to=advert.valid_to,
+        recorded_at=recorded_at,
+        moderation_reason=advert.moderation_reason,
+        moderation_description=advert.moderation_description,
+        url=advert_service.advert_path(advert),
+    )
+
+
+async def notify(
+    session: Session,
+    *,
+    app: PartnerApp,
+    object_id: str,
+    transaction_id: str,
+    flow: str,
+    event_type: str,
+    data: dict[str, Any],
+    event_at: datetime,
+    now: datetime,
+) -> WebhookDelivery | None:
+    """Queue a notification to the app's callback URL (None when the app has none)."""
+    if not app.webhook_url:
+        return None
+    payload = wire.envelope(
+        destination=app.webhook_url,
+        timestamp=event_at,
+        event_timestamp=now,
+        transaction_id=transaction_id,
+        object_id=object_id,
+        flow=flow,
+        data=data,
+        event_type=event_type,
+    )
+    delivery = WebhookDelivery(
+        delivery_id=f"msg_{uuid.uuid4().hex}",
+        app_id=app.id,
+        url=app.webhook_url,
+        event_type=event_type,
+        object_id=object_id,
+        payload=payload,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        locked_by=None,
+        locked_until=None,
+        created_at=now,
+        event_at=event_at,
+        delivered_at=None,
+        last_status=None,
+        last_error=None,
+    )
+    local = _local_dispatcher(session)
+    if local is not None:
+        # Leased to this process's dispatcher, which gets it as soon as the transaction commits.
+        delivery.locked_by, delivery.locked_until = local.name, now + local.lease
+        session.info.setdefault(_HANDOFF_KEY, []).append((delivery, app.notification_secret))
+    else:
+        session.info[_RING_KEY] = True
+    session.add(delivery)
+    return delivery
+
+
+async def on_event(session: Session, *, advert: Advert, event: AdvertEvent) -> None:
+    """Fan an advert event out to its app's callback URL, and settle an operation its verdict ends.
+
+    An operation is settled (``meta`` shows its outcome) whether or not the app has a callback URL.
+    """
+    if session.info.get(OPERATION_KEY) is not None or advert.app_id is None:
+        return
+    app = await session.get(PartnerApp, advert.app_id)
+    if app is None:
+        return
+    verdict = event.type in wire.VERDICTS
+    if not app.webhook_url and not verdict:
+        return
+    waiting = await _waiting_operation(session, advert.id) if verdict else None
+    notice = wire.after_event(
+        event_type=event.type,
+        previous_status=event.payload.get("previous_status"),
+        status=advert.status,
+        waiting_kind=waiting.kind if waiting is not None else None,
+    )
+    if notice is None:
+        return
+    if notice.ok:
+        data = state_of(advert, recorded_at=event.occurred_at)
+    else:
+        data = wire.failure(
+            MODERATION_TITLE, advert.moderation_description or advert.moderation_reason or "Not published"
+        )
+    transaction_id = str(uuid.uuid4())
+    if notice.settles and waiting is not None:
+        transaction_id = waiting.transaction_id
+        settle(waiting, ok=notice.ok, event_type=notice.event_type, data=data, now=event.occurred_at)
+    await notify(
+        session,
+        app=app,
+        object_id=advert.uuid,
+        transaction_id=transaction_id,
+        flow=notice.flow,
+        event_type=notice.event_type,
+        data=data,
+        event_at=event.occurred_at,
+        now=event.occurred_at,
+    )
+
+
+async def _waiting_operation(session: Session, advert_id: int) -> AdvertOperation | None:
+    stmt = (
+        select(AdvertOperation)
+        .where(AdvertOperation.advert_id == advert_id, AdvertOperation.status == OP_WAITING)
+        .order_by(AdvertOperation.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def settle(
+    operation: AdvertOperation, *, ok: bool, event_type: str, data: dict[str, Any], now: datetime
+) -> None:
+    """Record an operation's outcome (what its notification said; meta shows it)."""
+    operation.status = OP_SUCCEEDED if ok else OP_FAILED
+    operation.finished_at = now
+    operation.result = {"event_type": event_type, "data": data}
+
+
+# --- handing fresh deliveries to this process's dispatcher -------------------------------------
+
+_LOCAL: dict[str, Dispatcher] = {}  # database URL -> the running dispatcher of this process
+
+
+def _database_key(url: Any) -> str:
+    return str(url.render_as_string(hide_password=True)) if hasattr(url, "render_as_string") else str(url)
+
+
+def _local_dispatcher(session: Session) -> Dispatcher | None:
+    bind = session.bind
+    if not _LOCAL or not isinstance(bind, AsyncEngine):
+        return None
+    local = _LOCAL.get(_database_key(bind.url))
+    return local if local is not None and local.can_take_more() else None
+
+
+@event.listens_for(SyncSession, "after_commit")
+def _after_commit(session: SyncSession) -> None:
+    handoff = session.info.pop(_HANDOFF_KEY, None)
+    rang = session.info.pop(_RING_KEY, False)
+    if handoff:
+        by_name = {d.name: d for d in _LOCAL.values()}
+        for delivery, secret in handoff:
+            local = by_name.get(delivery.locked_by or "")
+            if local is not None:
+                local.accept(_Outgoing.of(delivery, secret))
+    if rang:
+        for local in _LOCAL.values():
+            local.wake()
+
+
+@event.listens_for(SyncSession, "after_rollback")
+def _after_rollback(session: SyncSession) -> None:
+    session.info.pop(_HANDOFF_KEY, None)
+    session.info.pop(_RING_KEY, None)
+
+
+# --- the delivery engine ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    id: int
+    delivery_id: str
+    url: str
+    payload: dict[str, Any]
+    attempts: int  # made before this one
+    secret: str | None
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery, secret: str | None) -> _Outgoing:
+        return cls(
+            delivery.id, delivery.delivery_id, delivery.url, dict(delivery.payload), delivery.attempts, secret
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    id: int
+    attempts: int  # made, this one included
+    attempted_at: datetime
+    finished_at: datetime
+    status: int | None
+    latency_ms: float
+    excerpt: str | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@functools.lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
+def signed_headers(
+    *, secret: str | None, delivery_id: str, payload: dict[str, Any], body: bytes, sent_at: datetime
+) -> dict[str, str]:
+    """The headers of one attempt: ``webhook-*`` (Standard Webhooks) and ``x-signature`` (RE)."""
+    headers = {"User-Agent": USER_AGENT, "webhook-id": delivery_id}
+    headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
+    if secret:
+        headers["webhook-signature"] = _signer(secret).sign(delivery_id, sent_at, body.decode())
+        headers["x-signature"] = wire.x_signature(
+            secret, str(payload.get("object_id", "")), str(payload.get("transaction_id", ""))
+        )
+    return headers
+
+
+class Dispatcher:
+    """Sends due deliveries, many at once, and records every attempt.
+
+    ``run_once``/``run_until_idle`` serve tests and scripts; ``run_forever`` is the loop
+    ``pazar serve`` and ``pazar worker`` run.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        fetcher: HttpFetcher | None = None,
+        name: str | None = None,
+        concurrency: int | None = None,
+        batch: int = 500,
+        poll_interval: float | None = None,
+        wall_clock: Clock | None = None,
+    ) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:webhooks-{uuid.uuid4().hex[:6]}"
+        self.timeout = settings.webhook_timeout_seconds
+        self.schedule = wire.RetrySchedule(
+            retries=settings.webhook_retries,
+            interval=timedelta(seconds=settings.webhook_retry_interval_seconds),
+        )
+        self.lease = timedelta(seconds=self.timeout + 60)
+        self.concurrency = concurrency or settings.webhook_concurrency
+        self.batch = batch
+        self.poll_interval = poll_interval if poll_interval is not None else settings.webhook_poll_interval
+        self.base_url = settings.base_url()
+        self._own_fetcher = fetcher is None
+        self.fetcher = fetcher or HttpFetcher(
+            FetchPolicy(
+                allow_private=settings.webhook_allow_private,
+                connect_timeout=min(5.0, self.timeout),
+                total_timeout=self.timeout,
+                user_agent=USER_AGENT,
+            )
+        )
+        # Signatures carry real time (receivers check it against theirs), whatever the domain clock says.
+        self.wall_clock = wall_clock or SystemClock()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._queue: deque[_Outgoing] = deque()  # handed over, waiting for a free slot
+        self._results: list[_Result] = []
+        self._results_ready = asyncio.Event()
+        self._saturated = False
+
+    # -- tests and scripts --
+
+    async def run_once(self) -> int:
+        """Claim one batch of due deliveries, send them concurrently, record the outcomes."""
+        claimed = await self._claim(self.batch)
+        if claimed:
+            results = await asyncio.gather(*(self._attempt(item) for item in claimed))
+            await self._record(list(results))
+        return len(claimed)
+
+    async def run_until_idle(self, max_rounds: int = 1000) -> int:
+        total = 0
+        for _ in range(max_rounds):
+            sent = await self.run_once()
+            total += sent
+            if sent == 0:
+                break
+        return total
+
+    # -- the loop --
+
+    def can_take_more(self) -> bool:
+        return not self._stop.is_set() and len(self._queue) < 20 * self.concurrency
+
+    def accept(self, item: _Outgoing) -> None:
+        """A delivery this process just committed, already leased to us."""
+        self._queue.append(item)
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        key = _database_key(self.runtime.db.engine.url)
+        _LOCAL.setdefault(key, self)
+        writer = asyncio.create_task(self._write_results_forever())
+        log.info("webhook dispatcher %s started", self.name)
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                self._start_queued()
+                free = self.concurrency - len(self._inflight)
+                want = min(free, self.batch)
+                claimed: list[_Outgoing] = []
+                if want > 0:
+                    try:
+                        claimed = await self._claim(want)
+                    except Exception:
+                        log.exception("claiming webhook deliveries failed")
+                for item in claimed:
+                    self._start(item)
+                self._saturated = len(self._inflight) >= self.concurrency
+                if (want > 0 and len(claimed) == want) or (self._queue and not self._saturated):
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+        finally:
+            if _LOCAL.get(key) is self:
+                del _LOCAL[key]
+            self._stop.set()
+            while self._queue and len(self._inflight) < self.concurrency:
+                self._start(self._queue.popleft())
+            if self._inflight:
+                await asyncio.gather(*self._inflight, return_exceptions=True)
+            self._results_ready.set()
+            await writer
+            if self._own_fetcher:
+                await self.fetcher.aclose()
+            log.info("webhook dispatcher %s stopped", self.name)
+
+    def _start_queued(self) -> None:
+        while self._queue and len(self._inflight) < self.concurrency:
+            self._start(self._queue.popleft())
+
+    def _start(self, item: _Outgoing) -> None:
+        task = asyncio.create_task(self._send_and_queue(item))
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if self._saturated or self._queue:
+            self._saturated = False
+            self._wake.set()
+
+    async def _send_and_queue(self, item: _Outgoing) -> None:
+        result = await self._attempt(item)
+        self._results.append(result)
+        self._results_ready.set()
+
+    async def _write_results_forever(self) -> None:
+        while True:
+            await self._results_ready.wait()
+            self._results_ready.clear()
+            batch, self._results = self._results, []
+            if batch:
+                try:
+                    await self._record(batch)
+                except Exception:
+                    log.exception("recording %d webhook attempts failed; retrying", len(batch))
+                    self._results = batch + self._results
+                    await asyncio.sleep(0.5)
+                    self._results_ready.set()
+                    continue
+            if self._stop.is_set() and not self._inflight and not self._results:
+                return
+
+    # -- one attempt --
+
+    async def _attempt(self, item: _Outgoing) -> _Result:
+        clock = self.runtime.clock
+        attempted_at = clock.now()
+        body = orjson.dumps(wire.for_the_wire(item.payload, self.base_url))
+        headers = signed_headers(
+            secret=item.secret,
+            delivery_id=item.delivery_id,
+            payload=item.payload,
+            body=body,
+            sent_at=self.wall_clock.now(),
+        )
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        status: int | None = None
+        excerpt: str | None = None
+        error: str | None = None
+        try:
+            answer = await self.fetcher.post_json(item.url, body, headers=headers, timeout=self.timeout)
+            status, excerpt = answer.status, answer.excerpt
+        except FetchError as exc:
+            error = f"{exc.reason}: {exc}"
+        except Exception as exc:  # never let one delivery take the loop down
+            log.exception("webhook delivery %s crashed", item.delivery_id)
+            error = f"internal: {exc!r}"
+        return _Result(
+            id=item.id,
+            attempts=item.attempts + 1,
+            attempted_at=attempted_at,
+            finished_at=clock.now(),
+            status=status,
+            latency_ms=round((loop.time() - started) * 1000, 3),
+            excerpt=excerpt,
+            error=error,
+        )
+
+    # -- the database side --
+
+    def _due(self, now: datetime) -> Any:
+        return and_(
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
+        )
+
+    async def _claim(self, limit: int) -> list[_Outgoing]:
+        now = self.runtime.clock.now()
+        async with self.runtime.db.transaction() as session:
+            candidates = (
+                select(WebhookDelivery.id)
+                .where(self._due(now))
+                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+                .limit(limit)
+            )
+            if self.runtime.db.is_postgres:
+                candidates = candidates.with_for_update(skip_locked=True)
+            ids = list((await session.execute(candidates)).scalars())
+            if not ids:
+                return []
+            stmt = (
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(ids), self._due(now))  # re-checked: SQLite has no SKIP LOCKED
+                .values(locked_by=self.name, locked_until=now + self.lease)
+                .returning(
+                    WebhookDelivery.id,
+                    WebhookDelivery.delivery_id,
+                    WebhookDelivery.url,
+                    WebhookDelivery.payload,
+                    WebhookDelivery.attempts,
+                    WebhookDelivery.app_id,
+                )
+            )
+            rows = (await session.execute(stmt)).all()
+            app_ids = {row.app_id for row in rows}
+            secrets = dict(
+                (
+                    await session.execute(
+                        select(PartnerApp.id, PartnerApp.notification_secret).where(
+                            PartnerApp.id.in_(app_ids)
+                        )
+                    )
+                ).all()
+            )
+        return [
+            _Outgoing(
+                row.id, row.delivery_id, row.url, dict(row.payload), row.attempts, secrets.get(row.app_id)
+            )
+            for row in rows
+        ]
+
+    async def _record(self, results: Sequence[_Result]) -> None:
+        attempts = [
+            {
+                "delivery_id": r.id,
+                "attempted_at": r.attempted_at,
+                "status": r.status,
+                "latency_ms": r.latency_ms,
+                "response_excerpt": r.excerpt,
+                "error": r.error,
+            }
+            for r in results
+        ]
+        settled = [self._settlement(r) for r in results]
+        table = cast(Table, WebhookDelivery.__table__)
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.locked_by == bindparam("b_me"))
+            .values(
+                status=bindparam("b_status"),
+                attempts=bindparam("b_attempts"),
+                next_attempt_at=bindparam("b_next", type_=UTCDateTime()),
+                delivered_at=bindparam("b_delivered", type_=UTCDateTime()),
+                last_status=bindparam("b_last_status"),
+                last_error=bindparam("b_last_error"),
+                locked_by=None,
+                locked_until=None,
+            )
+        )
+        async with self.runtime.db.transaction() as session:
+            await session.execute(insert(WebhookAttempt), attempts)
+            connection = await session.connection()
+            await connection.execute(stmt, settled)
+
+    def _settlement(self, result: _Result) -> dict[str, Any]:
+        following: datetime | None
+        delivered: datetime | None
+        if result.ok:
+            status, following, delivered = DELIVERED, result.finished_at, result.finished_at
+        else:
+            following = self.schedule.next_attempt(attempts_made=result.attempts, now=result.finished_at)
+            status, delivered = (PENDING if following is not None else FAILED), None
+        return {
+            "b_id": result.id,
+            "b_me": self.name,
+            "b_status": status,
+            "b_attempts": result.attempts,
+            "b_next": following or result.finished_at,
+            "b_delivered": delivered,
+            "b_last_status": result.status,
+            "b_last_error": None if result.ok else (result.error or f"HTTP {result.status}"),
+        }
+
+
+# --- operators (the `pazar webhooks` commands) ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    id: int
+    delivery_id: str
+    client_id: str
+    url: str
+    event_type: str
+    object_id: str | None
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+
+
+async def list_deliveries(
+    session: Session, *, client_id: str | None = None, status: str | None = None, limit: int = 50
+) -> list[DeliveryView]:
+    """The newest deliveries first, optionally of one app and in one status."""
+    stmt = select(WebhookDelivery, PartnerApp.client_id).join(
+        PartnerApp, PartnerApp.id == WebhookDelivery.app_id
+    )
+    if client_id is not None:
+        stmt = stmt.where(PartnerApp.client_id == client_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    stmt = stmt.order_by(WebhookDelivery.id.desc()).limit(limit)
+    return [
+        DeliveryView(
+            id=d.id,
+            delivery_id=d.delivery_id,
+            client_id=client,
+            url=d.url,
+            event_type=d.event_type,
+            object_id=d.object_id,
+            status=d.status,
+            attempts=d.attempts,
+            created_at=d.created_at,
+            next_attempt_at=d.next_attempt_at,
+            delivered_at=d.delivered_at,
+            last_status=d.last_status,
+            last_error=d.last_error,
+        )
+        for d, client in (await session.execute(stmt)).all()
+    ]
+
+
+async def attempts_of(session: Session, delivery_pk: int) -> list[WebhookAttempt]:
+    stmt = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_pk).order_by(WebhookAttempt.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+def _replayed(now: datetime) -> dict[str, Any]:
+    # A fresh schedule (the attempts so far stay in webhook_attempts); the same webhook-id.
+    return {"status": PENDING, "attempts": 0, "next_attempt_at": now, "locked_by": None, "locked_until": None}
+
+
+async def replay(session: Session, *, delivery: str, now: datetime) -> WebhookDelivery:
+    """Send one delivery again (by its number or its ``webhook-id``), whatever its status."""
+    condition = WebhookDelivery.delivery_id == delivery
+    if delivery.isdigit():
+        condition = or_(condition, WebhookDelivery.id == int(delivery))
+    row = (await session.execute(select(WebhookDelivery).where(condition))).scalars().first()
+    if row is None:
+        raise NotFound(f"No webhook delivery {delivery}")
+    for name, value in _replayed(now).items():
+        setattr(row, name, value)
+    session.info[_RING_KEY] = True
+    await session.flush()
+    return row
+
+
+async def replay_failed(
+    session: Session, *, since: datetime, now: datetime, client_id: str | None = None
+) -> int:
+    """Send again every delivery that failed for good and was created at or after ``since``."""
+    stmt = update(WebhookDelivery).where(
+        WebhookDelivery.status == FAILED, WebhookDelivery.created_at >= since
+    )
+    if client_id is not None:
+        app_ids = select(PartnerApp.id).where(PartnerApp.client_id == client_id).scalar_subquery()
+        stmt = stmt.where(WebhookDelivery.app_id.in_(app_ids))
+    result = await session.execute(stmt.values(**_replayed(now)))
+    session.info[_RING_KEY] = True
+    return int(result.rowcount)  # type: ignore[attr-defined]
