@@ -223,7 +223,9 @@ async def get_managed(
     if advert is None:
         raise NotFound("Advert not found")
     if advert.user_id != principal.user_id or advert.app_id != principal.app_id:
-        raise PermissionDenied("The advert is not managed by this application for this user", code="not_owner")
+        raise PermissionDenied(
+            "The advert is not managed by this application for this user", code="not_owner"
+        )
     return advert
 
 
