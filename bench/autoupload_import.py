@@ -63,6 +63,38 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def busy_seconds() -> float:
+    """CPU time the whole machine spent busy (all processes), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / TICK
+
+
+def process_seconds(pid: int) -> float:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def postgres_seconds() -> float:
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        if raw[raw.index("(") + 1 : raw.rindex(")")] == "postgres":
+            fields = raw[raw.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
 def ads_of(batch: int, size: int) -> list[dict[str, Any]]:
     ads = []
     for i in range(size):
@@ -282,6 +314,8 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
         ]
         total = args.imports * args.batch
         latencies: list[float] = []
+        ours = [server.pid, *(p.pid for p in others), os.getpid()]
+        busy0, ours0, pg0 = busy_seconds(), sum(map(process_seconds, ours)), postgres_seconds()
         started = time.perf_counter()
         for body in bodies:
             elapsed, answer = put(f"{base}/autoupload/import", body)
@@ -297,6 +331,10 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
             if active < total:
                 time.sleep(0.2)
         finished = time.perf_counter() - started
+        busy = busy_seconds() - busy0
+        pazar_cpu = sum(map(process_seconds, ours)) - ours0
+        database_cpu = postgres_seconds() - pg0 if database == "postgresql" else 0.0
+        others_share = max(0.0, busy - pazar_cpu - database_cpu) / (finished * (os.cpu_count() or 1))
         rss = {"serve": peak_rss_mb(server.pid)} | {
             f"worker-{i}": peak_rss_mb(p.pid) for i, p in enumerate(others)
         }
@@ -319,6 +357,10 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
         "end_to_end_s": round(finished, 2),
         "ads_per_s": round(total / finished),
         "peak_rss_mb": {k: round(v, 1) for k, v in rss.items()},
+        "pazar_cpu_s": round(pazar_cpu, 1),
+        "postgres_cpu_s": round(database_cpu, 1),
+        # Other programs' share of the machine during the run: above ~5% the figures are disturbed.
+        "other_programs_cpu_share": round(others_share, 3),
     }
 
 

@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -370,9 +371,10 @@ async def profile(args: argparse.Namespace, env: dict[str, str], outdir: Path) -
             ]
             if args.py_spy:
                 tasks.append(py_spy(args.py_spy, raw, max(1, args.duration - 1), args.rate))
-            started = time.process_time()
+            usage0 = resource.getrusage(resource.RUSAGE_SELF)
             outcome = await asyncio.gather(*tasks)
-            cpu = time.process_time() - started
+            usage1 = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
             result, command = outcome[0]
             entry["wrk"] = {
                 "command": command,
@@ -382,7 +384,13 @@ async def profile(args: argparse.Namespace, env: dict[str, str], outdir: Path) -
                 "p99_ms": result.p99_ms,
                 "errors": result.errors,
             }
-            entry["process_cpu_ms_per_request"] = round(1000 * cpu / max(result.requests, 1), 3)
+            n = max(result.requests, 1)
+            entry["process_cpu_ms_per_request"] = round(1000 * cpu / n, 3)
+            entry["process_user_ms_per_request"] = round(1000 * (usage1.ru_utime - usage0.ru_utime) / n, 3)
+            entry["process_system_ms_per_request"] = round(1000 * (usage1.ru_stime - usage0.ru_stime) / n, 3)
+            entry["context_switches_per_request"] = round(
+                ((usage1.ru_nvcsw - usage0.ru_nvcsw) + (usage1.ru_nivcsw - usage0.ru_nivcsw)) / n, 1
+            )
             entry["under_load"] = counter.per_request(result.requests)
             if args.py_spy:
                 entry["profile"] = summarize_stacks(raw)
@@ -410,7 +418,9 @@ def print_report(report: dict[str, Any]) -> None:
         w = entry["wrk"]
         print(
             f"  under load: {w['rps']:.1f} req/s, p50 {w['p50_ms']:.1f} ms, p99 {w['p99_ms']:.1f} ms, "
-            f"errors {w['errors']}; this process's CPU {entry['process_cpu_ms_per_request']:.2f} ms/request"
+            f"errors {w['errors']}; this process's CPU {entry['process_cpu_ms_per_request']:.2f} ms/request "
+            f"(user {entry['process_user_ms_per_request']:.2f}, system {entry['process_system_ms_per_request']:.2f}), "
+            f"{entry['context_switches_per_request']:.1f} context switches/request"
         )
         load = entry["under_load"]
         print(

@@ -120,13 +120,20 @@ async def receive(port: int, out: Path) -> None:
         finally:
             writer.close()
 
+    async def flush() -> None:  # the bench reads the file while we run
+        while True:
+            await asyncio.sleep(0.2)
+            sink.flush()
+
     server = await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024)
+    flusher = asyncio.create_task(flush())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with server:
         await stop.wait()
+    flusher.cancel()
     sink.close()
 
 
@@ -168,6 +175,10 @@ class Processes:
     def close(self) -> None:
         for proc in reversed(list(self.running)):
             self.stop(proc)
+
+
+def say(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
 def free_port() -> int:
@@ -302,6 +313,8 @@ async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
             "PAZAR_WORKER_POLL_INTERVAL": "0.05",
             "PAZAR_LOG_LEVEL": "warning",
             "PAZAR_MAX_BODY_BYTES": "1048576",
+            "PAZAR_WORKERS": str(args.api_workers),
+            "PAZAR_EMBEDDED_WORKER": "false" if args.worker_processes else "true",
         }
         hook_url = f"http://127.0.0.1:{hook_port}/webhooks"
         cli(["migrate"], env)
@@ -341,13 +354,17 @@ async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
             "code"
         ]
 
-        files = [work / f"{kind}-receiver-1.jsonl", work / f"{kind}-receiver-2.jsonl"]
+        files = [work / f"{kind}-receiver-{n}.jsonl" for n in (1, 2, 3)]
         receiver = processes.start(
             [PYTHON, __file__, "--receiver", str(hook_port), str(files[0])],
             env=env,
             log=work / f"{kind}-receiver.log",
         )
         server = processes.start([PAZAR, "serve"], env=env, log=work / f"{kind}-serve.log")
+        workers = [
+            processes.start([PAZAR, "worker"], env=env, log=work / f"{kind}-worker-{n}.log")
+            for n in range(args.worker_processes)
+        ]
         base = f"http://127.0.0.1:{api_port}"
         limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
@@ -366,7 +383,9 @@ async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
             headers = {"X-API-KEY": app["api_key"], "Authorization": f"Bearer {token.json()['access_token']}"}
 
             # 1. the stream
+            say(f"[{kind}] publishing {args.adverts} adverts")
             uuids, post_s = await publish(client, headers, 0, args.adverts, args.concurrency)
+            say(f"[{kind}] published in {post_s:.1f} s; waiting for the notifications")
             drained_s = await wait_for(files[:1], set(uuids), timeout=args.timeout)
             stream = summarize(read_records(*files), set(uuids))
             stream.update(
@@ -379,6 +398,7 @@ async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
             # 2. the outage
             outage: dict[str, Any] = {}
             if args.outage_adverts:
+                say(f"[{kind}] receiver down; publishing {args.outage_adverts} more")
                 processes.stop(receiver)
                 down_at = time.time()
                 more, post2_s = await publish(
@@ -391,6 +411,7 @@ async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
                     env=env,
                     log=work / f"{kind}-receiver.log",
                 )
+                say(f"[{kind}] receiver back")
                 recovered_s = await wait_for(files[1:], set(more), timeout=args.timeout)
                 outage = summarize(read_records(files[1]), set(more))
                 outage.update(
@@ -401,9 +422,46 @@ async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
                 )
                 # Latency here includes the outage by design; the drain rate is what matters.
                 outage["drain_deliveries_per_s"] = outage.pop("deliveries_per_s")
+            # 3. a backlog across a restart: the engine's own pace
+            backlog: dict[str, Any] = {}
+            if args.backlog_adverts:
+                say(f"[{kind}] receiver down; publishing {args.backlog_adverts} more")
+                processes.stop(receiver)
+                first = args.adverts + args.outage_adverts
+                pending, _ = await publish(client, headers, first, args.backlog_adverts, args.concurrency)
+                while True:  # until every notification exists (and failed once)
+                    rows = cli(
+                        ["webhooks", "list", "--status", "pending", "--limit", "1000000", "--json"], env
+                    )
+                    if len({r["object_id"] for r in rows} & set(pending)) >= len(pending):
+                        break
+                    await asyncio.sleep(1)
+                say(f"[{kind}] {len(pending)} deliveries pending; restarting the server")
+                for proc in [server, *workers]:
+                    processes.stop(proc)
+                await asyncio.sleep(args.retry_interval + 1)  # every retry is due when it starts again
+                receiver = processes.start(
+                    [PYTHON, __file__, "--receiver", str(hook_port), str(files[2])],
+                    env=env,
+                    log=work / f"{kind}-receiver.log",
+                )
+                server = processes.start([PAZAR, "serve"], env=env, log=work / f"{kind}-serve.log")
+                workers = [
+                    processes.start([PAZAR, "worker"], env=env, log=work / f"{kind}-worker-{n}.log")
+                    for n in range(args.worker_processes)
+                ]
+                drained = await wait_for(files[2:], set(pending), timeout=args.timeout)
+                backlog = summarize(read_records(files[2]), set(pending))
+                backlog.update(posts=len(pending), all_delivered_after_restart_s=round(drained, 2))
+                backlog["drain_deliveries_per_s"] = backlog.pop("deliveries_per_s")
             failed = cli(["webhooks", "list", "--status", "failed", "--limit", "100000", "--json"], env)
-        processes.stop(server)
-        return {"database": kind, "stream": stream, "outage": outage, "failed_for_good": len(failed)}
+        return {
+            "database": kind,
+            "stream": stream,
+            "outage": outage,
+            "backlog": backlog,
+            "failed_for_good": len(failed),
+        }
     finally:
         processes.close()
 
@@ -412,7 +470,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"\nmachine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(
         f"adverts={args.adverts} concurrency={args.concurrency} outage_adverts={args.outage_adverts} "
-        f"outage={args.outage_seconds}s retry_interval={args.retry_interval}s\n"
+        f"outage={args.outage_seconds}s retry_interval={args.retry_interval}s backlog={args.backlog_adverts} "
+        f"api_workers={args.api_workers} worker_processes={args.worker_processes}\n"
     )
     for r in results:
         s, o = r["stream"], r["outage"]
@@ -439,6 +498,16 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                 f"           drain {o['drain_deliveries_per_s']} deliveries/s (target >= "
                 f"{TARGETS['deliveries_per_s']:.0f}); all in {o['all_delivered_after_back_s']} s after it came back"
             )
+        b = r["backlog"]
+        if b:
+            print(
+                f"  backlog: {b['posts']} notifications pending across a server restart; delivered "
+                f"{b['delivered']}/{b['expected']}, lost {b['lost']}, duplicates {b['duplicates']}"
+            )
+            print(
+                f"           drain {b['drain_deliveries_per_s']} deliveries/s (target >= "
+                f"{TARGETS['deliveries_per_s']:.0f}); all in {b['all_delivered_after_restart_s']} s after the restart"
+            )
         print(f"  deliveries failed for good: {r['failed_for_good']}\n")
 
 
@@ -456,18 +525,29 @@ def main() -> None:
     parser.add_argument("--outage-adverts", type=int, default=5_000)
     parser.add_argument("--outage-seconds", type=float, default=10.0)
     parser.add_argument("--retry-interval", type=float, default=3.0)
+    parser.add_argument("--backlog-adverts", type=int, default=10_000)
+    parser.add_argument("--api-workers", type=int, default=1, help="`pazar serve` processes (PAZAR_WORKERS).")
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=0,
+        help="Separate `pazar worker` processes (then none embedded).",
+    )
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--work-dir", type=Path, help="Keep the logs and receiver files here.")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     results = []
     with tempfile.TemporaryDirectory(prefix="pazar-webhooks-") as tmp:
+        work = args.work_dir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
-            results.append(asyncio.run(run(kind, args, Path(tmp))))
+            results.append(asyncio.run(run(kind, args, work)))
     report(results, args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"webhooks_delivery-{stamp}.json"
-    out.write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
+    out.write_text(json.dumps({"args": vars(args), "results": results}, indent=2, default=str))
     print(f"written to {out.relative_to(REPO)}")
 
 

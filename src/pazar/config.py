@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     # Storage: SQLite file by default (created on first start), PostgreSQL for scale.
     database_url: str = "sqlite+aiosqlite:///./pazar.db"
-    database_pool_size: int = 10
+    database_pool_size: int = 20
 
     # HTTP
     host: str = "127.0.0.1"

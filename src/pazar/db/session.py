@@ -21,11 +21,19 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # A pool as large as the expected concurrency: each new aiosqlite connection costs a thread.
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=pool_size
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        # pool_recycle rather than pool_pre_ping: a ping is one more round trip on every request.
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
     )
 
 

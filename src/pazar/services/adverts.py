@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, insert, or_, select
 
-from pazar.db.models import Advert, AdvertEvent, PartnerApp
+from pazar.db.models import Advert, AdvertEvent, PartnerApp, User
 from pazar.db.queries import count_in_root_category, owned_adverts
 from pazar.domain.adverts import (
     AdvertContext,
@@ -359,6 +359,8 @@ async def create_advert(
     validate(site, command.draft, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
     columns = _draft_columns(site, command.draft)
+    # Serialize a user's postings (PostgreSQL row lock) so concurrent POSTs cannot both take the last free slot.
+    await session.execute(select(User.id).where(User.id == principal.user_id).with_for_update())
     free = await _has_free_slot(
         session, site, user_id=principal.user_id, root_category_id=columns["root_category_id"]
     )

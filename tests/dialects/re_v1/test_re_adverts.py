@@ -431,3 +431,30 @@ async def test_an_app_without_a_callback_url_still_works_through_meta(world: Wor
     meta = (await partner.meta(uuid)).json()["data"]
     assert meta["last_action_status"] == "POSTED" and meta["state"]["code"] == "active"
     await partner.client.aclose()
+
+
+async def test_with_a_moderation_delay_the_verdict_settles_the_post_later(
+    world: World, receiver: Receiver, me: RePartner
+) -> None:
+    from dataclasses import replace
+
+    from pazar.worker import Worker
+
+    delayed = replace(
+        world.app.runtime,
+        settings=world.app.runtime.settings.model_copy(update={"moderation_delay_seconds": None}),
+    )
+    response = await me.post(re_advert())
+    uuid = response.json()["data"]["uuid"]
+    await Worker(delayed, name=unique("delayed")).run_until_idle()
+    await dispatcher(world).run_until_idle()
+    assert receiver.requests == []  # created, waiting for moderation (3 s on imovirtual)
+    waiting = (await me.meta(uuid)).json()["data"]
+    assert waiting["last_action_status"] == "TO_POST" and waiting["state"]["code"] == "new"
+    world.clock.advance(timedelta(seconds=3))
+    (note,) = await deliver(world, receiver, me)
+    assert (note["event_type"], note["transaction_id"]) == (
+        "advert_posted_success",
+        response.json()["transaction_id"],
+    )
+    assert (await me.meta(uuid)).json()["data"]["last_action_status"] == "POSTED"

@@ -15,7 +15,7 @@ class Advert(Base):
     __tablename__ = "adverts"
     __table_args__ = (
         Index("ix_adverts_owner_listing", "user_id", "deleted", "id"),
-        Index("ix_adverts_free_limit", "user_id", "root_category_id", "status"),
+        Index("ix_adverts_free_limit", "user_id", "root_category_id", "status", "deleted"),
         Index("ix_adverts_external", "user_id", "external_id"),
         Index("ix_adverts_app", "app_id", "id"),
     )

@@ -34,7 +34,7 @@ from pazar.domain.lifecycle import Action, Status, can
 from pazar.domain.oauth import Principal
 from pazar.domain.realestate import RE_SCOPES
 from pazar.ports import Clock
-from pazar.services import adverts, jobs, webhooks
+from pazar.services import adverts, jobs, moderation, webhooks
 from pazar.services.realestate import drafts
 from pazar.services.reference import SiteSnapshot
 from pazar.services.runtime import Runtime, Session
@@ -168,11 +168,22 @@ async def run(session: Session, payload: dict[str, Any], runtime: Runtime) -> No
     site = await runtime.reference.get(session, app.site_id)
     raw = operation.payload.get("draft")
     draft = drafts.from_json(raw) if raw else None
+    # While the operation runs, the events it causes send nothing: the operation reports its outcome.
     session.info[webhooks.OPERATION_KEY] = operation
     try:
         advert = await _apply(
             session, operation, site=site, principal=principal, draft=draft, runtime=runtime
         )
+        if (
+            operation.kind in wire.AWAITS_MODERATION
+            and advert.status == Status.NEW
+            and _immediate(site, runtime)
+        ):
+            # Moderation without delay: its verdict is part of the operation (the queued `moderate` job
+            # then finds it decided and does nothing).
+            await moderation.run_moderation(
+                session, advert_id=advert.id, site_for=runtime.reference.get, clock=runtime.clock
+            )
     except DomainError as exc:
         session.info.pop(webhooks.OPERATION_KEY, None)
         await _conclude(
@@ -182,17 +193,34 @@ async def run(session: Session, payload: dict[str, Any], runtime: Runtime) -> No
     finally:
         session.info.pop(webhooks.OPERATION_KEY, None)
     operation.advert_id = advert.id
-    if operation.kind in wire.AWAITS_MODERATION:
-        if advert.status == Status.NEW:
-            operation.status = webhooks.OP_WAITING  # moderation's verdict settles it
-            return
-        data = wire.failure("Advert not published", f"The advert is {wire.wire_code(advert.status)}")
-        await _conclude(session, operation, app=app, ok=False, data=data, now=runtime.clock.now())
-        return
     now = runtime.clock.now()
-    await _conclude(
-        session, operation, app=app, ok=True, data=webhooks.state_of(advert, recorded_at=now), now=now
-    )
+    status = Status(advert.status)
+    if operation.kind not in wire.AWAITS_MODERATION or status == Status.ACTIVE:
+        await _conclude(
+            session, operation, app=app, ok=True, data=webhooks.state_of(advert, recorded_at=now), now=now
+        )
+    elif status == Status.NEW:
+        operation.status = webhooks.OP_WAITING  # the verdict settles it later (`webhooks.on_event`)
+    elif status in _REFUSED:
+        detail = advert.moderation_description or advert.moderation_reason or "Not published"
+        await _conclude(
+            session,
+            operation,
+            app=app,
+            ok=False,
+            data=wire.failure(webhooks.MODERATION_TITLE, detail),
+            now=now,
+        )
+    else:  # e.g. over the free limit: created, not published
+        data = wire.failure("Advert not published", f"The advert is {wire.wire_code(advert.status)}")
+        await _conclude(session, operation, app=app, ok=False, data=data, now=now)
+
+
+_REFUSED = frozenset({Status.MODERATED, Status.BLOCKED, Status.REMOVED_BY_MODERATOR, Status.DISABLED})
+
+
+def _immediate(site: SiteSnapshot, runtime: Runtime) -> bool:
+    return adverts.moderation_delay(site, runtime.settings.moderation_delay_seconds).total_seconds() == 0
 
 
 async def _conclude(
