@@ -4,9 +4,8 @@ For each database asked for, on a fresh database:
 
 1. migrates and seeds it, makes one Brasil business user, a partner app and an ``autoupload`` token
    (in this process, through pazar's services);
-2. starts ``pazar serve`` (one API process; on SQLite with its embedded worker, on PostgreSQL without
-   it) and, unless ``--workers 0``, that many ``pazar worker`` processes (``--workers``, default 0 on
-   SQLite, 2 on PostgreSQL);
+2. starts ``pazar serve`` (one API process) and ``--workers`` ``pazar worker`` processes (default 2);
+   with ``--workers 0`` the API process runs its embedded worker instead;
 3. sends ``--imports`` PUT /autoupload/import of ``--batch`` ads each (cars and apartments, no
    images), one after the other, timing each answer;
 4. waits until every ad's advert is ``active`` (counted in the database every 0.2 s);
@@ -275,11 +274,10 @@ def put(url: str, body: bytes) -> tuple[float, dict[str, Any]]:
 def run(database: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if database == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-        workers = 0 if args.workers is None else args.workers
     else:
         url = args.pg_url
-        workers = 2 if args.workers is None else args.workers
         asyncio.run(reset_postgres(url))
+    workers = args.workers
     token = asyncio.run(prepare(url))
     port = free_port()
     env = {
@@ -291,7 +289,7 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
         "PAZAR_AUTOUPLOAD_RATE_LIMIT": "0",
         "PAZAR_AUTOUPLOAD_SLOTS": "0",
         "PAZAR_WORKER_POLL_INTERVAL": "0.05",
-        "PAZAR_EMBEDDED_WORKER": "true" if database == "sqlite" and workers == 0 else "false",
+        "PAZAR_EMBEDDED_WORKER": "true" if workers == 0 else "false",
         "PAZAR_SEED_ON_START": "false",
     }
     server = start([PAZAR, "serve"], env, workdir / f"serve-{database}.log")
@@ -371,7 +369,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--imports", type=int, default=100)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=None, help="pazar worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="pazar worker processes (0: embedded)")
     parser.add_argument("--pg-url", default=os.environ.get("PAZAR_BENCH_DATABASE_URL", DEFAULT_PG_URL))
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()
@@ -385,6 +383,17 @@ def main() -> None:
             result = run(database, args, Path(tmp))
             results.append(result)
             print(json.dumps(result, indent=2))
+    out = (
+        REPO
+        / "bench"
+        / "results"
+        / f"autoupload_import-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps({"machine": platform.node(), "cpus": os.cpu_count(), "results": results}, indent=2)
+    )
+    print(f"written to {out.relative_to(REPO)}")
     for r in results:
         server_rss = r["peak_rss_mb"]["serve"]
         checks = [

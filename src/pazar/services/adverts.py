@@ -524,7 +524,7 @@ def slugify(text: str) -> str:
 # table, events and jobs, in a few statements instead of a few per advert. Each returns, per command and
 # in order, the advert id or the DomainError that refused that one (the others go on). When the owner's
 # app listens for webhooks, every advert goes through the one-advert use case instead, so its events fan
-# out exactly as they always do (``events.record``).
+# out exactly as they always do (``events.record``); that path also schedules its own moderation job.
 
 BulkResult = list[int | DomainError]
 # Core tables: executemany without the ORM's per-row bookkeeping (the rows are plain dicts anyway).
@@ -607,8 +607,13 @@ async def create_adverts_bulk(
     clock: Clock,
     moderation_delay: timedelta,
     schedule_moderation: bool = True,
+    validated: bool = False,
 ) -> BulkResult:
-    """``create_advert`` for many drafts of the principal's user."""
+    """``create_advert`` for many drafts of the principal's user.
+
+    ``validated``: the caller checked these drafts with ``Validator`` against the same site data
+    (the Autoupload import does when it takes the ads); they are not checked twice.
+    """
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
     if await _app_listens(session, principal.app_id):
@@ -634,7 +639,8 @@ async def create_adverts_bulk(
     free: dict[int, int | None] = {}
     for position, command in enumerate(commands):
         try:
-            check(command.draft)
+            if not validated:
+                check(command.draft)
         except (BadRequest, ValidationFailed) as exc:
             results.append(exc)
             continue
@@ -726,8 +732,9 @@ async def update_adverts_bulk(
     clock: Clock,
     moderation_delay: timedelta,
     schedule_moderation: bool = True,
+    validated: bool = False,
 ) -> BulkResult:
-    """``update_advert`` for many adverts of the principal's user."""
+    """``update_advert`` for many adverts of the principal's user (``validated``: as for create)."""
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
     if await _app_listens(session, principal.app_id):
@@ -755,7 +762,8 @@ async def update_adverts_bulk(
         try:
             advert = _owned(found.get(command.advert_id), principal)
             following = transition(Status(advert.status), Action.UPDATE)
-            check(command.draft)
+            if not validated:
+                check(command.draft)
         except DomainError as exc:
             results.append(exc)
             continue

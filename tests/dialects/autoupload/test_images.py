@@ -188,6 +188,12 @@ async def test_an_edit_keeps_what_it_has_and_drops_what_it_lost(world: World, lo
     assert edited.images[0] == advert.images[1]  # the portrait, now the main image
     assert edited.images[1]["url"].endswith(".gif")
     assert await _stored(world, advert.id) == 2
+    await me.imported([apartment_ad("e")])  # no images any more
+    await run_jobs(world)
+    assert await _stored(world, advert.id) == 0 and (await _advert(world, "e", me.user.id)).images == []
+    await me.imported([apartment_ad("e", images=first)])
+    await run_jobs(world)
+    assert await _stored(world, advert.id) == 2
     await me.imported([{"id": "e", "operation": "delete"}])
     await run_jobs(world)
     assert await _stored(world, advert.id) == 0

@@ -299,3 +299,25 @@ async def test_many_ads_in_one_import(world: World) -> None:
     assert list(status["ads"]) == [ad["id"] for ad in ads]
     assert {ad["status"] for ad in status["ads"].values()} == {"accepted"}
     assert len((await me.post("/autoupload/published")).json()) == 300
+
+
+async def test_the_worker_checks_again_when_the_rules_changed_since_the_import(world: World) -> None:
+    from pazar.db.models import ImportItem
+
+    me = await integrator(world)
+    token = await me.imported([car_ad("v1")])
+    runtime = world.app.runtime
+    async with runtime.db.transaction() as session:
+        batch_id = await session.scalar(select(ImportBatch.id).where(ImportBatch.token == token))
+        item = (await session.execute(select(ImportItem).where(ImportItem.batch_id == batch_id))).scalar_one()
+        item.payload = {**item.payload, "title": "x"}  # as if the rules had become stricter meanwhile
+        jobs = (await session.execute(select(Job).where(Job.kind == IMPORT))).scalars().all()
+        job = next(j for j in jobs if j.payload["batch_id"] == batch_id)
+        assert job.payload["validated"]
+        job.payload = {**job.payload, "validated": "rules-of-yesterday"}
+    await run_jobs(world)
+    assert (await me.status(token))["ads"]["v1"] == {
+        "status": "error",
+        "operation": "insert",
+        "message": ["ERROR_SUBJECT_TOO_SHORT"],
+    }

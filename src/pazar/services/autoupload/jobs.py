@@ -14,7 +14,11 @@ Handler = Callable[[Session, dict[str, Any], Runtime], Awaitable[None]]
 
 async def _import(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
     await processing.process_batch(
-        session, batch_id=int(payload["batch_id"]), waited=int(payload.get("waited", 0)), runtime=runtime
+        session,
+        batch_id=int(payload["batch_id"]),
+        waited=int(payload.get("waited", 0)),
+        runtime=runtime,
+        validated=payload.get("validated"),
     )
 
 

@@ -27,7 +27,16 @@ from pazar.domain.errors import DomainError, ValidationFailed
 from pazar.domain.oauth import Principal
 from pazar.services import adverts, jobs, moderation
 from pazar.services.autoupload.drafts import from_payload
-from pazar.services.autoupload.imports import DELETE, EDIT, IMPORT_JOB, INSERT, SOURCE, unprocessed_batches
+from pazar.services.autoupload.imports import (
+    DELETE,
+    EDIT,
+    IMPORT_JOB,
+    INSERT,
+    SOURCE,
+    plan_each_lookup,
+    unprocessed_batches,
+)
+from pazar.services.autoupload.rules import fingerprint
 from pazar.services.runtime import Runtime, Session
 
 IMAGES_JOB = "autoupload_images"
@@ -75,8 +84,12 @@ async def _must_wait(session: Session, batch: ImportBatch, refs: list[str]) -> b
     return False
 
 
-async def process_batch(session: Session, *, batch_id: int, waited: int, runtime: Runtime) -> None:
+async def process_batch(
+    session: Session, *, batch_id: int, waited: int, runtime: Runtime, validated: str | None = None
+) -> None:
+    """``validated``: the fingerprint of the site data the import validated its ads against."""
     now = runtime.clock.now()
+    await plan_each_lookup(session)
     batch = await session.get(ImportBatch, batch_id, with_for_update=True)
     if batch is None or batch.processed_at is not None:
         return
@@ -91,7 +104,7 @@ async def process_batch(session: Session, *, batch_id: int, waited: int, runtime
         await jobs.enqueue(
             session,
             kind=IMPORT_JOB,
-            payload={"batch_id": batch_id, "waited": waited + 1},
+            payload={"batch_id": batch_id, "waited": waited + 1, "validated": validated},
             run_at=now + WAIT_STEP,
             now=now,
         )
@@ -133,6 +146,8 @@ async def process_batch(session: Session, *, batch_id: int, waited: int, runtime
             updates.append((item.id, UpdateAdvert(advert_id=target.id, draft=draft)))
 
     delay = adverts.moderation_delay(site, runtime.settings.moderation_delay_seconds)
+    # Checked when the import was taken; again only if the site's rules changed since.
+    unchanged = validated is not None and validated == fingerprint(site)
     common: dict[str, Any] = {"site": site, "principal": principal, "clock": runtime.clock}
     for operation, writes, results in (
         (
@@ -143,6 +158,7 @@ async def process_batch(session: Session, *, batch_id: int, waited: int, runtime
                 commands=[c for _, c in creates],
                 moderation_delay=delay,
                 schedule_moderation=False,
+                validated=unchanged,
                 **common,
             ),
         ),
@@ -154,6 +170,7 @@ async def process_batch(session: Session, *, batch_id: int, waited: int, runtime
                 commands=[c for _, c in updates],
                 moderation_delay=delay,
                 schedule_moderation=False,
+                validated=unchanged,
                 **common,
             ),
         ),
@@ -176,9 +193,15 @@ async def process_batch(session: Session, *, batch_id: int, waited: int, runtime
                 state = ITEM_REVIEWED if operation == DELETE else ITEM_PROCESSED
                 done[item_id] = {"state": state, "advert_id": result, "operation": operation}
 
-    deleted = [v["advert_id"] for v in done.values() if v["operation"] == DELETE and "advert_id" in v]
-    if deleted:
-        await session.execute(delete(StoredImage).where(StoredImage.advert_id.in_(deleted)))
+    # Stored images nothing points at any more: of deleted adverts, and of edits that dropped every image.
+    unused = [
+        change["advert_id"]
+        for item_id, change in done.items()
+        if "advert_id" in change
+        and (change["operation"] == DELETE or (change["operation"] == EDIT and item_id not in images))
+    ]
+    if unused:
+        await session.execute(delete(StoredImage).where(StoredImage.advert_id.in_(unused)))
     await _settle_items(session, done, now=now)
     await _schedule_followups(session, done, images, now=now, review_at=now + delay)
     batch.processed_at = now

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import orjson
 
 from pazar.domain.adverts import ExtraCheck
 from pazar.domain.brasil import BrasilRules, CategoryRules, ParamRule, checks
@@ -16,6 +19,7 @@ EXTRA_CHECK_NAME = "brasil"
 
 # One BrasilRules per snapshot: snapshots are replaced (not mutated) when the cache reloads.
 _BY_SNAPSHOT: dict[int, tuple[BrasilRules, tuple[ExtraCheck, ...]]] = {}
+_DIGESTS: dict[int, str] = {}
 
 
 def autoupload_params(category: CategoryInfo) -> list[dict[str, Any]]:
@@ -78,3 +82,21 @@ def param_error_codes(site: SiteSnapshot, category_id: int | None) -> dict[str, 
         str(a["code"]): (str(a["autoupload"]["error_missing"]), str(a["autoupload"]["error_invalid"]))
         for a in autoupload_params(category)
     }
+
+
+def fingerprint(site: SiteSnapshot) -> str:
+    """What an advert's validation depends on: the site's rules and categories, and the current year.
+
+    An import stores it when it validates its ads; the worker checks them again only if it changed.
+    """
+    key = id(site)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        data = {
+            "config": site.config,
+            "categories": [[c.id, c.is_leaf, c.photos_limit, c.data] for c in site.categories.values()],
+        }
+        digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        _DIGESTS[key] = digest
+        weakref.finalize(site, _DIGESTS.pop, key, None)
+    return f"{digest}:{rules_for(site).current_year()}"
