@@ -136,7 +136,7 @@ def worker(
         if once:
             ran = sum([await w.run_until_idle() for w in workers])
             await dispatcher.run_until_idle()
-            await dispatcher.fetcher.aclose()
+            await dispatcher.aclose()
             return ran
 
         def stop_all() -> None:

@@ -257,7 +257,7 @@ async def test_private_addresses_are_refused_unless_allowed(world: World, receiv
     try:
         await sender.run_once()
     finally:
-        await sender.fetcher.aclose()
+        await sender.aclose()
     row, attempts = await _delivery(world, delivery_id)
     assert receiver.requests == []
     assert row.status == "pending" and attempts[0].error is not None

@@ -276,6 +276,9 @@ class _Result:
         return self.status is not None and 200 <= self.status < 300
 
 
+LANE_DEPTH: Final = 2  # requests in flight per HTTP client of a dispatcher
+
+
 @functools.lru_cache(maxsize=1024)
 def _signer(secret: str) -> Webhook:
     return Webhook(secret)
@@ -326,15 +329,20 @@ class Dispatcher:
         self.batch = batch
         self.poll_interval = poll_interval if poll_interval is not None else settings.webhook_poll_interval
         self.base_url = settings.base_url()
-        self._own_fetcher = fetcher is None
-        self.fetcher = fetcher or HttpFetcher(
-            FetchPolicy(
-                allow_private=settings.webhook_allow_private,
-                connect_timeout=min(5.0, self.timeout),
-                total_timeout=self.timeout,
-                user_agent=USER_AGENT,
-            )
+        self._policy = FetchPolicy(
+            allow_private=settings.webhook_allow_private,
+            connect_timeout=min(5.0, self.timeout),
+            total_timeout=self.timeout,
+            user_agent=USER_AGENT,
         )
+        # Lanes: one HTTP client carries at most LANE_DEPTH requests at once. httpx's connection pool
+        # slows down steeply with many requests in flight on one client (bench/README.md), so
+        # hundreds in flight are spread over clients made on demand. An injected fetcher is the only lane.
+        self._own_fetcher = fetcher is None
+        self._max_lanes = 1 if fetcher is not None else max(1, -(-self.concurrency // LANE_DEPTH))
+        self._lanes: list[HttpFetcher] = [fetcher or HttpFetcher(self._policy)]
+        self._lane_load: list[int] = [0]
+        self._growing: asyncio.Task[None] | None = None
         # Signatures carry real time (receivers check it against theirs), whatever the domain clock says.
         self.wall_clock = wall_clock or SystemClock()
         self._wake = asyncio.Event()
@@ -415,9 +423,38 @@ class Dispatcher:
                 await asyncio.gather(*self._inflight, return_exceptions=True)
             self._results_ready.set()
             await writer
-            if self._own_fetcher:
-                await self.fetcher.aclose()
+            await self.aclose()
             log.info("webhook dispatcher %s stopped", self.name)
+
+    @property
+    def fetcher(self) -> HttpFetcher:
+        return self._lanes[0]
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients this dispatcher made (not an injected one)."""
+        if self._growing is not None:
+            await asyncio.gather(self._growing, return_exceptions=True)
+        if self._own_fetcher:
+            for lane in self._lanes:
+                await lane.aclose()
+
+    def _lane(self) -> int:
+        """The least busy client; another one is made meanwhile when all are at their depth."""
+        best = min(range(len(self._lanes)), key=self._lane_load.__getitem__)
+        busy = self._lane_load[best] >= LANE_DEPTH
+        if busy and self._growing is None and len(self._lanes) < self._max_lanes:
+            self._growing = asyncio.create_task(self._grow())
+        return best
+
+    async def _grow(self) -> None:
+        # A client builds an SSL context (milliseconds of CPU): in a thread, one at a time, so a
+        # burst of deliveries never stalls the event loop.
+        try:
+            lane = await asyncio.to_thread(HttpFetcher, self._policy)
+            self._lanes.append(lane)
+            self._lane_load.append(0)
+        finally:
+            self._growing = None
 
     def _start_queued(self) -> None:
         while self._queue and len(self._inflight) < self.concurrency:
@@ -474,14 +511,18 @@ class Dispatcher:
         status: int | None = None
         excerpt: str | None = None
         error: str | None = None
+        lane = self._lane()
+        self._lane_load[lane] += 1
         try:
-            answer = await self.fetcher.post_json(item.url, body, headers=headers, timeout=self.timeout)
+            answer = await self._lanes[lane].post_json(item.url, body, headers=headers, timeout=self.timeout)
             status, excerpt = answer.status, answer.excerpt
         except FetchError as exc:
             error = f"{exc.reason}: {exc}"
         except Exception as exc:  # never let one delivery take the loop down
             log.exception("webhook delivery %s crashed", item.delivery_id)
             error = f"internal: {exc!r}"
+        finally:
+            self._lane_load[lane] -= 1
         return _Result(
             id=item.id,
             attempts=item.attempts + 1,
