@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     workers: int = 1
     public_url: str = ""  # base URL used in advert links; derived from host/port when empty
     max_body_bytes: int = 1_048_576
+    # Seconds a process reuses a bearer token's look-up (its app's active flag may lag that long; 0: off).
+    token_cache_seconds: float = 5.0
     # The real Partner API answers 400 to a GET carrying Content-Type: application/json.
     strict_get_content_type: bool = True
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from pazar.db.models import Advert
+from pazar.db.models import Advert, User
 
 
 def owned_adverts(*, site_id: str, user_id: int, app_id: int | None = None) -> Select[Advert]:
@@ -19,17 +21,51 @@ def owned_adverts(*, site_id: str, user_id: int, app_id: int | None = None) -> S
     return stmt
 
 
-def count_in_root_category(
-    *, site_id: str, user_id: int, root_category_id: int, statuses: Sequence[str]
-) -> Select[int]:
-    return (
-        select(func.count())
-        .select_from(Advert)
-        .where(
-            Advert.site_id == site_id,
-            Advert.user_id == user_id,
-            Advert.root_category_id == root_category_id,
-            Advert.status.in_(list(statuses)),
-            Advert.deleted.is_(False),
-        )
+# Built once: these run on every advert POST, and building a statement costs more than running it.
+_COUNT_UP_TO = select(func.count()).select_from(
+    select(Advert.id)
+    .where(
+        Advert.site_id == bindparam("site_id"),
+        Advert.user_id == bindparam("user_id"),
+        Advert.root_category_id == bindparam("root_category_id"),
+        Advert.status.in_(bindparam("statuses", expanding=True)),
+        Advert.deleted.is_(False),
     )
+    .limit(bindparam("cap"))
+    .subquery()
+)
+_users = cast(Table, User.__table__)
+_LOCK_USER_SQLITE = update(_users).where(_users.c.id == bindparam("uid")).values(id=_users.c.id)
+_LOCK_USER_ROW = select(_users.c.id).where(_users.c.id == bindparam("uid")).with_for_update()
+
+
+async def count_up_to(
+    session: AsyncSession,
+    *,
+    site_id: str,
+    user_id: int,
+    root_category_id: int,
+    statuses: Sequence[str],
+    cap: int,
+) -> int:
+    """A user's live adverts in a root category with one of ``statuses``, counting at most ``cap``
+    (enough to compare with a limit, however many adverts the user has)."""
+    params = {
+        "site_id": site_id,
+        "user_id": user_id,
+        "root_category_id": root_category_id,
+        "statuses": list(statuses),
+        "cap": cap,
+    }
+    return int((await session.execute(_COUNT_UP_TO, params)).scalar_one())
+
+
+async def lock_user(session: AsyncSession, user_id: int) -> None:
+    """Hold the user until the transaction ends, so that one user's writes queue behind each other.
+
+    PostgreSQL locks the row. SQLite has no row locks: a no-op UPDATE takes the database's write
+    lock now (before the reads that decide, e.g. a free-slot count) instead of at the first INSERT,
+    so no writer of another process can slip in between the read and the write.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    await session.execute(_LOCK_USER_SQLITE if sqlite else _LOCK_USER_ROW, {"uid": user_id})

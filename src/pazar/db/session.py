@@ -7,7 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from pazar.db import sqlite_driver
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -21,6 +24,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
+        parsed = make_url(url)
+        if parsed.drivername == "sqlite+aiosqlite":
+            # The same driver with one thread hop per statement (pazar.db.sqlite_driver).
+            sqlite_driver.register()
+            url = parsed.set(drivername=sqlite_driver.DRIVER_URL_SCHEME).render_as_string(hide_password=False)
         # A pool as large as the expected concurrency: each new aiosqlite connection costs a thread.
         engine = create_async_engine(
             url, echo=echo, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=pool_size

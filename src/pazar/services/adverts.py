@@ -14,10 +14,10 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, or_, select
+from sqlalchemy import Table, and_, bindparam, insert, or_, select
 
-from pazar.db.models import Advert, AdvertEvent, PartnerApp, User
-from pazar.db.queries import count_in_root_category, owned_adverts
+from pazar.db.models import Advert, AdvertEvent, PartnerApp
+from pazar.db.queries import count_up_to, lock_user, owned_adverts
 from pazar.domain.adverts import (
     AdvertContext,
     AdvertRules,
@@ -170,16 +170,22 @@ class Validator:
 # --- reads ---------------------------------------------------------------------------------
 
 
+# Built once (building costs more than running on this hot path); parameters bound per call.
+_ADVERT = select(Advert).where(Advert.id == bindparam("advert_id"), Advert.site_id == bindparam("site_id"))
+_ADVERT_FOR_UPDATE = _ADVERT.with_for_update()
+
+
 async def get_owned(
     session: Session, *, principal: Principal, advert_id: int, for_update: bool = False
 ) -> Advert:
     """The caller's advert; NotFound if it does not exist (or is deleted), not_owner if it is someone else's."""
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
-    stmt = select(Advert).where(Advert.id == advert_id, Advert.site_id == principal.site_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return _owned((await session.execute(stmt)).scalar_one_or_none(), principal)
+    stmt = _ADVERT_FOR_UPDATE if for_update else _ADVERT
+    found = (
+        await session.execute(stmt, {"advert_id": advert_id, "site_id": principal.site_id})
+    ).scalar_one_or_none()
+    return _owned(found, principal)
 
 
 def _owned(advert: Advert | None, principal: Principal) -> Advert:
@@ -330,10 +336,13 @@ async def _free_count(
     limit = root.free_limit if root and root.free_limit is not None else site.rules.get("free_limit_default")
     if limit is None:
         return None
-    used = await session.scalar(
-        count_in_root_category(
-            site_id=site.site_id, user_id=user_id, root_category_id=root_category_id, statuses=SLOT_STATUSES
-        )
+    used = await count_up_to(
+        session,
+        site_id=site.site_id,
+        user_id=user_id,
+        root_category_id=root_category_id,
+        statuses=SLOT_STATUSES,
+        cap=int(limit),
     )
     return max(0, int(limit) - int(used or 0))
 
@@ -359,8 +368,8 @@ async def create_advert(
     validate(site, command.draft, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
     columns = _draft_columns(site, command.draft)
-    # Serialize a user's postings (PostgreSQL row lock) so concurrent POSTs cannot both take the last free slot.
-    await session.execute(select(User.id).where(User.id == principal.user_id).with_for_update())
+    # Serialize a user's postings so concurrent POSTs cannot both take the last free slot.
+    await lock_user(session, principal.user_id)
     free = await _has_free_slot(
         session, site, user_id=principal.user_id, root_category_id=columns["root_category_id"]
     )

@@ -31,6 +31,7 @@ from pazar.domain.oauth import (
 )
 from pazar.ports import Clock, TokenGenerator, token_digest
 from pazar.services.runtime import Session
+from pazar.services.token_cache import BearerGrant, TokenCache
 
 INVALID_REFRESH_TITLE = "Provided authorization credentials are invalid or expired."
 
@@ -307,12 +308,33 @@ async def _issue(
 
 
 async def authenticate_bearer(
-    session: Session, *, token: str | None, site_id: str, now: datetime
+    session: Session, *, token: str | None, site_id: str, now: datetime, cache: TokenCache | None = None
 ) -> Principal:
     """The principal behind an access token; tokens of another site's apps are unknown here."""
     if not token:
         raise OAuthError("invalid_token", "The access token provided is invalid", status_hint="unauthorized")
-    # Only the columns the principal needs: this runs on every API request.
+    digest = token_digest(token)
+    grant = cache.get(digest) if cache is not None else None
+    if grant is None:
+        grant = await _bearer_grant(session, digest)
+        if grant is not None and cache is not None:
+            cache.put(digest, grant)
+    if grant is None or grant.site_id != site_id or not grant.app_is_active:
+        raise OAuthError("invalid_token", "The access token provided is invalid", status_hint="unauthorized")
+    if grant.expires_at <= now:
+        raise OAuthError("invalid_token", "The access token provided has expired", status_hint="unauthorized")
+    return Principal(
+        app_id=grant.app_id,
+        client_id=grant.client_id,
+        site_id=grant.site_id,
+        scopes=frozenset(grant.scope.split()),
+        user_id=grant.user_id,
+        external_url_allowed=grant.external_url_allowed,
+    )
+
+
+async def _bearer_grant(session: Session, digest: str) -> BearerGrant | None:
+    # Only the columns the principal needs: this runs on every API request the cache misses.
     stmt = (
         select(
             AccessToken.user_id,
@@ -325,18 +347,18 @@ async def authenticate_bearer(
             PartnerApp.allow_external_url,
         )
         .join(PartnerApp, PartnerApp.id == AccessToken.app_id)
-        .where(AccessToken.token_hash == token_digest(token))
+        .where(AccessToken.token_hash == digest)
     )
     row = (await session.execute(stmt)).one_or_none()
-    if row is None or row.site_id != site_id or not row.is_active:
-        raise OAuthError("invalid_token", "The access token provided is invalid", status_hint="unauthorized")
-    if row.expires_at <= now:
-        raise OAuthError("invalid_token", "The access token provided has expired", status_hint="unauthorized")
-    return Principal(
+    if row is None:
+        return None
+    return BearerGrant(
+        user_id=row.user_id,
+        scope=row.scope,
+        expires_at=row.expires_at,
         app_id=row.id,
         client_id=row.client_id,
         site_id=row.site_id,
-        scopes=frozenset(row.scope.split()),
-        user_id=row.user_id,
+        app_is_active=row.is_active,
         external_url_allowed=row.allow_external_url,
     )

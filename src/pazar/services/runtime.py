@@ -14,6 +14,7 @@ from pazar.config import Settings
 from pazar.db.session import Database
 from pazar.ports import Clock, RandomTokens, SystemClock, TokenGenerator
 from pazar.services.reference import ReferenceCache
+from pazar.services.token_cache import TokenCache
 
 # Dialects type their session parameters with this alias: they never import SQLAlchemy.
 Session = AsyncSession
@@ -27,8 +28,14 @@ class Runtime:
     tokens: TokenGenerator = field(default_factory=RandomTokens)
     reference: ReferenceCache = field(default_factory=ReferenceCache)
     secret_key: str = ""  # resolved at start-up (settings or the database)
+    tokens_seen: TokenCache = field(default_factory=lambda: TokenCache(0))
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
         db = Database(settings.database_url, pool_size=settings.database_pool_size)
-        return cls(settings=settings, db=db, clock=clock or SystemClock())
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock or SystemClock(),
+            tokens_seen=TokenCache(settings.token_cache_seconds),
+        )

@@ -36,6 +36,7 @@ async def principal_of(session: Session, request: Request, body: dict[str, Any],
             token=access_token(body),
             site_id=site_id_of(request),
             now=runtime_of(request).clock.now(),
+            cache=runtime_of(request).tokens_seen,
         )
     except OAuthError as exc:
         raise TokenRejected() from exc

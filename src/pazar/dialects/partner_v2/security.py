@@ -86,7 +86,11 @@ def require(*scopes: str, user: bool = False) -> Callable[..., Awaitable[Princip
     async def dependency(request: Request, session: Session = SessionDep) -> Principal:
         runtime = runtime_of(request)
         principal = await oauth.authenticate_bearer(
-            session, token=bearer_token(request), site_id=site_id_of(request), now=runtime.clock.now()
+            session,
+            token=bearer_token(request),
+            site_id=site_id_of(request),
+            now=runtime.clock.now(),
+            cache=runtime.tokens_seen,
         )
         if not needed <= principal.scopes:
             raise insufficient_scope()
