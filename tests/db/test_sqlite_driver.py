@@ -102,3 +102,25 @@ async def test_many_concurrent_writers_all_land(db: Database) -> None:
 
     await asyncio.wait_for(asyncio.gather(*(write(n) for n in range(50))), 30)
     assert sorted(await _values(db)) == sorted(f"w{n}" for n in range(50))
+
+
+async def test_a_writer_cancelled_mid_statement_leaves_no_lock_and_no_write(db: Database) -> None:
+    slow_insert = text(
+        "INSERT INTO t (v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+        "SELECT 'bulk' FROM n"
+    )
+
+    async def bulk() -> None:
+        async with db.transaction() as session:
+            await session.execute(slow_insert)
+
+    task = asyncio.create_task(bulk())
+    await asyncio.sleep(0.02)  # the INSERT is running on the connection's thread now
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The next writer gets the gate and SQLite's lock: the cancelled statement's transaction was undone.
+    async with asyncio.timeout(10):
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (v) VALUES ('next')"))
+    assert await _values(db) == ["next"]

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
+GATE_TIMEOUT_SECONDS = 30.0  # = the busy_timeout pazar.db.session sets
 DRIVER_NAME = "sqlite.pazar_aiosqlite"
 DRIVER_URL_SCHEME = "sqlite+pazar_aiosqlite"
 
@@ -150,18 +151,28 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def run(self, operation: str, parameters: Any, *, many: bool) -> _Outcome:
         if not self._holds_gate and _is_write(operation):
-            await_(self._gate.acquire())
-            self._holds_gate = True
+            self._enter_gate()
         try:
             outcome: _Outcome = await_(
                 self._connection._execute(_run, self._connection, operation, parameters, many)
             )
-        except Exception as error:
-            # Whether sqlite3 kept a transaction open is unknown: let the caller's rollback really run.
+        except BaseException as error:
+            # Failed or cancelled (the statement may still run on the thread): whether a transaction
+            # is open is unknown, so the caller's rollback must really run (and then opens the gate).
             self._settle(True)
-            self._handle_exception(error)
+            if isinstance(error, Exception):
+                self._handle_exception(error)
+            raise
         self._settle(outcome.in_transaction)
         return outcome
+
+    def _enter_gate(self) -> None:
+        # As long as SQLite itself would wait for its lock: a writer never waits forever.
+        try:
+            await_(asyncio.wait_for(self._gate.acquire(), GATE_TIMEOUT_SECONDS))
+        except TimeoutError:
+            raise self.dbapi.OperationalError("database is locked (write queue timeout)") from None
+        self._holds_gate = True
 
     def _settle(self, in_transaction: bool) -> None:
         self._in_transaction = in_transaction
