@@ -242,7 +242,13 @@ async def publish(
 
     async def worker() -> None:
         for n in queue:
-            response = await client.post("/advert/v1", json=advert(n), headers=headers)
+            for attempt in range(3):  # a kept-alive connection the server closed meanwhile: again
+                try:
+                    response = await client.post("/advert/v1", json=advert(n), headers=headers)
+                    break
+                except httpx.TransportError:
+                    if attempt == 2:
+                        raise
             if response.status_code != 201:
                 failures.append(f"{response.status_code} {response.text[:200]}")
                 continue

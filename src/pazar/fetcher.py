@@ -12,6 +12,12 @@ the name. We chose this over rewriting the URL to the checked IP (with a Host he
 name is never reused for another name that happens to share its IP, and SNI, certificate checks and
 the Host header all stay httpx's own. A transport injected by a test bypasses the socket layer, so the
 fetcher also checks every hop itself: that gives clear errors before any connection is attempted.
+
+POSTs (webhook callbacks) take a leaner road than httpx: ``_PostPool``, a small keep-alive HTTP/1.1
+client on asyncio streams that opens its sockets the same guarded way (to a just-checked address,
+TLS verified for the host name, pool keyed by name). httpx spends about a millisecond of CPU per
+request and slows down steeply with hundreds in flight; the webhook engine needs a thousand a second
+on one core (bench/README.md, ``webhooks_delivery.py``). A fetcher given a transport POSTs through it.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
@@ -304,6 +311,204 @@ def _check_response(response: httpx.Response, accept: tuple[str, ...]) -> None:
         raise FetchError(FetchError.BAD_CONTENT_TYPE, f"content type {media_type!r} is not one of {accept}")
 
 
+_MAX_HEAD: Final = 64 * 1024  # the status line and headers of an answer
+_DRAIN_LIMIT: Final = 64 * 1024  # a longer answer body is not read through: its connection is closed
+_MAX_IDLE_PER_HOST: Final = 256
+_KEEPALIVE_SECONDS: Final = 30.0
+_FORBIDDEN_IN_HEADERS: Final = ("\r", "\n", "\0")
+
+
+class _Stale(Exception):
+    """A kept-alive connection the server had closed before it answered: the request goes on a new one."""
+
+
+@dataclass(slots=True)
+class _Connection:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    idle_since: float = 0.0
+
+    def usable(self, now: float) -> bool:
+        return (
+            not self.writer.is_closing()
+            and not self.reader.at_eof()
+            and now - self.idle_since < _KEEPALIVE_SECONDS
+        )
+
+    def close(self) -> None:
+        self.writer.transport.abort()
+
+
+class _PostPool:
+    """Keep-alive HTTP/1.1 connections for POSTs, opened only to addresses the guard just approved.
+
+    Idle connections are keyed by scheme, host name and port (never by IP: a TLS connection verified
+    for one name is not reused for another). One request per connection at a time; a connection is
+    kept only when its answer was read whole and neither side asked to close it.
+    """
+
+    def __init__(self, guard: _Guard, policy: FetchPolicy) -> None:
+        self._guard = guard
+        self._policy = policy
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._tls: ssl.SSLContext | None = None
+
+    async def post(self, target: httpx.URL, head: bytes, body: bytes) -> tuple[int, bytes]:
+        key = (target.scheme, target.raw_host.decode("ascii"), _port_of(target))
+        reused = self._take(key)
+        if reused is not None:
+            try:
+                return await self._exchange(key, reused, head + body, reused=True)
+            except _Stale:
+                pass
+        fresh = await self._open(key)
+        return await self._exchange(key, fresh, head + body, reused=False)
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
+
+    def _take(self, key: tuple[str, str, int]) -> _Connection | None:
+        connections = self._idle.get(key)
+        now = time.monotonic()
+        while connections:
+            connection = connections.pop()
+            if connection.usable(now):
+                return connection
+            connection.close()
+        return None
+
+    def _keep(self, key: tuple[str, str, int], connection: _Connection) -> None:
+        connections = self._idle.setdefault(key, [])
+        if len(connections) >= _MAX_IDLE_PER_HOST:
+            connection.close()
+            return
+        connection.idle_since = time.monotonic()
+        connections.append(connection)
+
+    async def _open(self, key: tuple[str, str, int]) -> _Connection:
+        scheme, host, port = key
+        addresses = await self._guard.addresses(host, port)  # the rebinding defence, as for GETs
+        tls = await self._tls_context() if scheme == "https" else None
+        failure: Exception | None = None
+        for address in addresses:  # like a browser: the next checked address when one refuses
+            try:
+                async with asyncio.timeout(self._policy.connect_timeout):
+                    reader, writer = await asyncio.open_connection(
+                        address, port, ssl=tls, server_hostname=host if tls else None, limit=_MAX_HEAD
+                    )
+                return _Connection(reader, writer)
+            except TimeoutError as exc:
+                failure = FetchError(FetchError.TIMEOUT, f"connecting to {host}:{port} timed out")
+                failure.__cause__ = exc
+            except (OSError, ssl.SSLError) as exc:
+                failure = FetchError(FetchError.CONNECT, f"connection failed: {exc!r}")
+                failure.__cause__ = exc
+        assert failure is not None  # the guard never returns no address
+        raise failure
+
+    async def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:  # loading the CA bundle takes milliseconds: not on the event loop
+            self._tls = await asyncio.to_thread(httpx.create_ssl_context, trust_env=False)
+        return self._tls
+
+    async def _exchange(
+        self, key: tuple[str, str, int], connection: _Connection, request: bytes, *, reused: bool
+    ) -> tuple[int, bytes]:
+        keep = False
+        answered = False
+        try:
+            connection.writer.write(request)
+            await connection.writer.drain()
+            status, headers, version = await _read_head(connection.reader)
+            answered = True
+            excerpt, whole = await _read_body(connection.reader, status, headers)
+            keep = (
+                whole and version == b"HTTP/1.1" and b"close" not in headers.get(b"connection", b"").lower()
+            )
+            return status, excerpt
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            if reused and not answered:
+                raise _Stale from exc
+            raise FetchError(FetchError.CONNECT, f"connection failed: {exc!r}") from exc
+        except (OSError, ssl.SSLError, ValueError, asyncio.LimitOverrunError) as exc:
+            raise FetchError(FetchError.CONNECT, f"not a valid HTTP answer: {exc!r}") from exc
+        finally:
+            if keep:
+                self._keep(key, connection)
+            else:
+                connection.close()
+
+
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, bytes], bytes]:
+    while True:
+        lines = (await reader.readuntil(b"\r\n\r\n"))[:-4].split(b"\r\n")
+        version, _, rest = lines[0].partition(b" ")
+        if not version.startswith(b"HTTP/1.") or len(rest) < 3 or not rest[:3].isdigit():
+            raise ValueError(f"bad status line {lines[0][:100]!r}")
+        status = int(rest[:3])
+        headers: dict[bytes, bytes] = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(b":")
+            if not colon:
+                raise ValueError(f"bad header line {line[:100]!r}")
+            headers[name.strip().lower()] = value.strip()
+        if not 100 <= status < 200:  # interim answers (100 Continue ...) come before the real one
+            return status, headers, version
+
+
+async def _read_body(
+    reader: asyncio.StreamReader, status: int, headers: dict[bytes, bytes]
+) -> tuple[bytes, bool]:
+    """The first EXCERPT_BYTES of the body, and whether it was read whole (the connection is reusable)."""
+    if status in (204, 304):
+        return b"", True
+    if headers.get(b"transfer-encoding", b"").lower().endswith(b"chunked"):
+        excerpt = bytearray()
+        total = 0
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                    pass
+                return bytes(excerpt), True
+            total += size
+            if total > _DRAIN_LIMIT:
+                return bytes(excerpt), False
+            chunk = await reader.readexactly(size + 2)
+            excerpt += chunk[: max(0, EXCERPT_BYTES - len(excerpt))][:size]
+    if b"transfer-encoding" not in headers and b"content-length" in headers:
+        length = int(headers[b"content-length"])
+        if length <= _DRAIN_LIMIT:
+            return (await reader.readexactly(length))[:EXCERPT_BYTES], True
+        return await reader.readexactly(EXCERPT_BYTES), False
+    try:  # the body ends when the server closes the connection
+        return await reader.readexactly(EXCERPT_BYTES), False
+    except asyncio.IncompleteReadError as exc:
+        return exc.partial, False
+
+
+def _request_head(target: httpx.URL, headers: dict[str, str], length: int, user_agent: str) -> bytes:
+    fields = {
+        "host": ("Host", target.netloc.decode("ascii")),
+        "user-agent": ("User-Agent", user_agent),
+        "accept": ("Accept", "*/*"),
+        "accept-encoding": ("Accept-Encoding", "identity"),
+        "content-type": ("Content-Type", "application/json"),
+    }
+    for name, value in headers.items():
+        fields[name.lower()] = (name, value)
+    fields["content-length"] = ("Content-Length", str(length))
+    lines = [f"POST {target.raw_path.decode('ascii')} HTTP/1.1"]
+    for name, value in fields.values():
+        if any(c in name or c in value for c in _FORBIDDEN_IN_HEADERS) or ":" in name:
+            raise FetchError(FetchError.BLOCKED_ADDRESS, f"header {name!r} is not a valid header")
+        lines.append(f"{name}: {value}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
 class HttpFetcher:
     """GETs bodies and POSTs JSON to untrusted URLs; one pooled client shared by all callers."""
 
@@ -323,6 +528,8 @@ class HttpFetcher:
             follow_redirects=False,  # we follow them ourselves, checking every hop
             trust_env=False,  # an environment proxy would connect where the guard never looked
         )
+        # POSTs go through an injected transport when there is one (tests), else the lean pool.
+        self._posts = _PostPool(self._guard, policy) if transport is None else None
 
     async def get_bytes(
         self, url: str, *, accept: tuple[str, ...] = (), max_bytes: int | None = None
@@ -359,26 +566,37 @@ class HttpFetcher:
     ) -> PostResult:
         """POST ``body`` once, without following redirects; any status is a result for the caller."""
         limit = self._policy.total_timeout if timeout is None else timeout
-        sent_headers = httpx.Headers({"Content-Type": "application/json"})
-        sent_headers.update(headers)
         started = time.monotonic()
         with _translated(limit):
             async with asyncio.timeout(limit):
                 target = self._guard.target(url)
                 await self._guard.check(target)
-                async with self._client.stream(
-                    "POST", target, content=body, headers=sent_headers, timeout=self._timeouts(limit)
-                ) as response:
-                    excerpt = await _read_prefix(response.aiter_bytes(), EXCERPT_BYTES)
+                if self._posts is not None:
+                    head = _request_head(target, headers, len(body), self._policy.user_agent)
+                    status, excerpt = await self._posts.post(target, head, body)
+                else:
+                    status, excerpt = await self._post_through_httpx(target, body, headers, limit)
         return PostResult(
-            status=response.status_code,
+            status=status,
             elapsed=time.monotonic() - started,
             excerpt=excerpt.decode("utf-8", errors="replace"),
         )
+
+    async def _post_through_httpx(
+        self, target: httpx.URL, body: bytes, headers: dict[str, str], limit: float
+    ) -> tuple[int, bytes]:
+        sent_headers = httpx.Headers({"Content-Type": "application/json"})
+        sent_headers.update(headers)
+        async with self._client.stream(
+            "POST", target, content=body, headers=sent_headers, timeout=self._timeouts(limit)
+        ) as response:
+            return response.status_code, await _read_prefix(response.aiter_bytes(), EXCERPT_BYTES)
 
     def _timeouts(self, total: float) -> httpx.Timeout:
         # Per-operation limits never exceed the overall deadline, which asyncio.timeout enforces.
         return httpx.Timeout(total, connect=min(self._policy.connect_timeout, total))
 
     async def aclose(self) -> None:
+        if self._posts is not None:
+            await self._posts.aclose()
         await self._client.aclose()

@@ -320,3 +320,170 @@ async def test_the_running_loop_picks_up_what_another_process_wrote(
         sender.stop()
         await loop
         await other.db.dispose()
+
+
+# --- batches: claims, results, leases ----------------------------------------------------------
+
+
+async def test_concurrent_claims_never_hand_one_delivery_to_two_dispatchers(
+    world: World, receiver: Receiver, settings: Settings
+) -> None:
+    app, _, _ = await re_app(world, webhook_url=receiver.url)
+    ids = set(await _queue(world, app.client_id, count=60))
+    other = Runtime.from_settings(settings, clock=world.clock)  # another process on the same database
+    try:
+        first = dispatcher(world)
+        second = webhooks.Dispatcher(other, fetcher=first.fetcher, name="other-process")
+        a, b = await asyncio.gather(first._claim(40), second._claim(40))
+        got_a, got_b = {c.delivery_id for c in a}, {c.delivery_id for c in b}
+        assert not got_a & got_b
+        assert len(a) == len(got_a) and len(b) == len(got_b)
+        rest = {c.delivery_id for c in await dispatcher(world)._claim(100)}
+        assert not rest & (got_a | got_b)
+        assert got_a | got_b | rest == ids  # everything due was claimed exactly once
+    finally:
+        await other.db.dispose()
+
+
+async def test_every_result_of_a_batch_is_recorded(world: World, receiver: Receiver) -> None:
+    app, _, _ = await re_app(world, webhook_url=receiver.url)
+    ids = await _queue(world, app.client_id, count=40)
+    receiver.script = [(500, 0.0)] * 15  # some of the batch fail, the rest succeed
+    sender = dispatcher(world)
+    assert await sender.run_once() == 40
+    rows = [await _delivery(world, i) for i in ids]
+    assert all(len(attempts) == 1 and row.attempts == 1 for row, attempts in rows)
+    assert all(row.locked_by is None and row.locked_until is None for row, _ in rows)
+    statuses = sorted(row.status for row, _ in rows)
+    assert statuses == ["delivered"] * 25 + ["pending"] * 15
+    retry_at = world.clock.now() + timedelta(
+        seconds=world.app.runtime.settings.webhook_retry_interval_seconds
+    )
+    assert all(row.next_attempt_at >= retry_at for row, _ in rows if row.status == "pending")
+    assert await sender.run_once() == 0  # nothing due until the schedule says so
+
+
+async def test_a_stopping_loop_gives_back_what_it_never_started(world: World, receiver: Receiver) -> None:
+    app, _, _ = await re_app(world, webhook_url=receiver.url)
+    receiver.delay = 0.3
+    sender = dispatcher(world, webhook_concurrency=1, webhook_poll_interval=3600)
+    loop = asyncio.create_task(sender.run_forever())
+    try:
+        await asyncio.sleep(0.05)
+        ids = await _queue(world, app.client_id, count=4)  # handed over, leased to the loop
+        await receiver.wait_for(1, timeout=5)
+    finally:
+        sender.stop()
+        await loop
+    sent = {r.headers["webhook-id"] for r in receiver.requests}
+    unsent = [i for i in ids if i not in sent]
+    assert unsent
+    for delivery_id in unsent:
+        row, attempts = await _delivery(world, delivery_id)
+        assert (row.status, row.locked_by, attempts) == ("pending", None, [])
+    receiver.delay = 0.0
+    assert await dispatcher(world).run_until_idle() == len(unsent)  # at once: no lease to wait out
+    assert sorted(r.headers["webhook-id"] for r in receiver.requests) == sorted(ids)
+
+
+# --- the POST pool: keep-alive connections ----------------------------------------------------
+
+
+class _RawReceiver:
+    """Answers every POST with 200; counts connections; may close each one silently after answering."""
+
+    def __init__(self, *, close_after_answer: bool = False, chunked: bool = False) -> None:
+        self.close_after_answer = close_after_answer
+        self.chunked = chunked
+        self.connections = 0
+        self.requests = 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/hook"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+                await reader.readexactly(length)
+                self.requests += 1
+                if self.chunked:
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+                    )
+                else:
+                    writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+                if self.close_after_answer:  # like a server whose keep-alive timeout is very short
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            writer.close()
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_posts_reuse_kept_alive_connections(chunked: bool) -> None:
+    from pazar.fetcher import FetchPolicy, HttpFetcher
+
+    server = _RawReceiver(chunked=chunked)
+    url = await server.start()
+    fetcher = HttpFetcher(FetchPolicy(allow_private=True, total_timeout=5))
+    try:
+        for _ in range(5):
+            result = await fetcher.post_json(url, b"{}", headers={"webhook-id": "msg_1"})
+            assert (result.status, result.excerpt) == (200, "abcde" if chunked else "ok")
+        assert (server.requests, server.connections) == (5, 1)
+    finally:
+        await fetcher.aclose()
+        await server.stop()
+
+
+async def test_a_kept_alive_connection_the_server_closed_is_replaced() -> None:
+    from pazar.fetcher import FetchPolicy, HttpFetcher
+
+    server = _RawReceiver(close_after_answer=True)
+    url = await server.start()
+    fetcher = HttpFetcher(FetchPolicy(allow_private=True, total_timeout=5))
+    try:
+        for _ in range(3):
+            await asyncio.sleep(0.02)  # the close reaches us, or not: either way the POST goes through
+            assert (await fetcher.post_json(url, b"{}", headers={})).status == 200
+        assert server.requests == 3 and server.connections == 3
+    finally:
+        await fetcher.aclose()
+        await server.stop()
+
+
+async def test_deliveries_claimed_while_the_loop_stops_are_sent_and_recorded(
+    world: World, receiver: Receiver
+) -> None:
+    app, _, _ = await re_app(world, webhook_url=receiver.url)
+    ids = await _queue(world, app.client_id, count=5, runtime=None)
+    sender = dispatcher(world, webhook_poll_interval=3600)
+    claim = sender._claim
+
+    async def claim_then_stop(limit: int) -> list[Any]:  # the stop arrives while the claim runs
+        sender.stop()
+        sender._results_ready.set()  # and the results writer looks round meanwhile
+        await asyncio.sleep(0.05)
+        return await claim(limit)
+
+    sender._claim = claim_then_stop
+    await sender.run_forever()
+    for delivery_id in ids:
+        row, attempts = await _delivery(world, delivery_id)
+        assert (row.status, row.locked_by, len(attempts)) == ("delivered", None, 1)

@@ -24,7 +24,6 @@ local dispatcher through the same hook, and every dispatcher also polls.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import os
@@ -276,9 +275,6 @@ class _Result:
         return self.status is not None and 200 <= self.status < 300
 
 
-LANE_DEPTH: Final = 2  # requests in flight per HTTP client of a dispatcher
-
-
 @functools.lru_cache(maxsize=1024)
 def _signer(secret: str) -> Webhook:
     return Webhook(secret)
@@ -335,14 +331,10 @@ class Dispatcher:
             total_timeout=self.timeout,
             user_agent=USER_AGENT,
         )
-        # Lanes: one HTTP client carries at most LANE_DEPTH requests at once. httpx's connection pool
-        # slows down steeply with many requests in flight on one client (bench/README.md), so
-        # hundreds in flight are spread over clients made on demand. An injected fetcher is the only lane.
+        # One fetcher carries every request: its POST pool keeps one connection per request in flight
+        # (the "lanes" of several httpx clients it replaced measured 3-8x slower, bench/README.md).
         self._own_fetcher = fetcher is None
-        self._max_lanes = 1 if fetcher is not None else max(1, -(-self.concurrency // LANE_DEPTH))
-        self._lanes: list[HttpFetcher] = [fetcher or HttpFetcher(self._policy)]
-        self._lane_load: list[int] = [0]
-        self._growing: asyncio.Task[None] | None = None
+        self.fetcher = fetcher or HttpFetcher(self._policy)
         # Signatures carry real time (receivers check it against theirs), whatever the domain clock says.
         self.wall_clock = wall_clock or SystemClock()
         self._wake = asyncio.Event()
@@ -351,7 +343,9 @@ class Dispatcher:
         self._queue: deque[_Outgoing] = deque()  # handed over, waiting for a free slot
         self._results: list[_Result] = []
         self._results_ready = asyncio.Event()
-        self._saturated = False
+        self._sending_done = False  # the loop ended and every request it started has an outcome
+        self._look = True  # due rows may exist that nobody handed over: claim at the next turn
+        self._refill = max(1, self.concurrency // 4)
 
     # -- tests and scripts --
 
@@ -383,6 +377,7 @@ class Dispatcher:
         self._wake.set()
 
     def wake(self) -> None:
+        self._look = True
         self._wake.set()
 
     def stop(self) -> None:
@@ -399,62 +394,47 @@ class Dispatcher:
                 self._wake.clear()
                 self._start_queued()
                 free = self.concurrency - len(self._inflight)
-                want = min(free, self.batch)
-                claimed: list[_Outgoing] = []
-                if want > 0:
+                # Claim when there may be due rows (start, a ring, a poll, a backlog), not when a hand-over
+                # woke us; and in batches: when a quarter of the slots is free (or nothing is in flight),
+                # not for every delivery that finishes, so a backlog costs one claim per many sends.
+                if self._look and (free >= self._refill or (free > 0 and not self._inflight)):
+                    self._look = False
+                    want = min(free, self.batch)
+                    claimed: list[_Outgoing] = []
                     try:
                         claimed = await self._claim(want)
                     except Exception:
                         log.exception("claiming webhook deliveries failed")
-                for item in claimed:
-                    self._start(item)
-                self._saturated = len(self._inflight) >= self.concurrency
-                if (want > 0 and len(claimed) == want) or (self._queue and not self._saturated):
+                    for item in claimed:
+                        self._start(item)
+                    self._look = len(claimed) == want  # a full batch: more are probably due
+                free = self.concurrency - len(self._inflight)
+                if (self._look and free >= self._refill) or (self._queue and free > 0):
                     continue
-                with contextlib.suppress(TimeoutError):
+                try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                except TimeoutError:
+                    self._look = True
         finally:
             if _LOCAL.get(key) is self:
                 del _LOCAL[key]
             self._stop.set()
-            while self._queue and len(self._inflight) < self.concurrency:
-                self._start(self._queue.popleft())
+            self._start_queued()
+            if self._queue:  # handed over but never started: give them back rather than keep the lease
+                await self._release(list(self._queue))
+                self._queue.clear()
             if self._inflight:
                 await asyncio.gather(*self._inflight, return_exceptions=True)
+            self._sending_done = True
             self._results_ready.set()
             await writer
             await self.aclose()
             log.info("webhook dispatcher %s stopped", self.name)
 
-    @property
-    def fetcher(self) -> HttpFetcher:
-        return self._lanes[0]
-
     async def aclose(self) -> None:
-        """Close the HTTP clients this dispatcher made (not an injected one)."""
-        if self._growing is not None:
-            await asyncio.gather(self._growing, return_exceptions=True)
+        """Close the HTTP client this dispatcher made (not an injected one)."""
         if self._own_fetcher:
-            for lane in self._lanes:
-                await lane.aclose()
-
-    def _lane(self) -> int:
-        """The least busy client; another one is made meanwhile when all are at their depth."""
-        best = min(range(len(self._lanes)), key=self._lane_load.__getitem__)
-        busy = self._lane_load[best] >= LANE_DEPTH
-        if busy and self._growing is None and len(self._lanes) < self._max_lanes:
-            self._growing = asyncio.create_task(self._grow())
-        return best
-
-    async def _grow(self) -> None:
-        # A client builds an SSL context (milliseconds of CPU): in a thread, one at a time, so a
-        # burst of deliveries never stalls the event loop.
-        try:
-            lane = await asyncio.to_thread(HttpFetcher, self._policy)
-            self._lanes.append(lane)
-            self._lane_load.append(0)
-        finally:
-            self._growing = None
+            await self.fetcher.aclose()
 
     def _start_queued(self) -> None:
         while self._queue and len(self._inflight) < self.concurrency:
@@ -467,8 +447,8 @@ class Dispatcher:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        if self._saturated or self._queue:
-            self._saturated = False
+        free = self.concurrency - len(self._inflight)
+        if (self._look and free >= self._refill) or (self._queue and free > 0):
             self._wake.set()
 
     async def _send_and_queue(self, item: _Outgoing) -> None:
@@ -490,7 +470,9 @@ class Dispatcher:
                     await asyncio.sleep(0.5)
                     self._results_ready.set()
                     continue
-            if self._stop.is_set() and not self._inflight and not self._results:
+            # Not merely "stopping and nothing in flight": a claim may still be under way then, and
+            # the deliveries it starts must be recorded too (else they wait out their lease).
+            if self._sending_done and not self._results:
                 return
 
     # -- one attempt --
@@ -511,18 +493,14 @@ class Dispatcher:
         status: int | None = None
         excerpt: str | None = None
         error: str | None = None
-        lane = self._lane()
-        self._lane_load[lane] += 1
         try:
-            answer = await self._lanes[lane].post_json(item.url, body, headers=headers, timeout=self.timeout)
+            answer = await self.fetcher.post_json(item.url, body, headers=headers, timeout=self.timeout)
             status, excerpt = answer.status, answer.excerpt
         except FetchError as exc:
             error = f"{exc.reason}: {exc}"
         except Exception as exc:  # never let one delivery take the loop down
             log.exception("webhook delivery %s crashed", item.delivery_id)
             error = f"internal: {exc!r}"
-        finally:
-            self._lane_load[lane] -= 1
         return _Result(
             id=item.id,
             attempts=item.attempts + 1,
@@ -620,6 +598,20 @@ class Dispatcher:
             await session.execute(insert(WebhookAttempt), attempts)
             connection = await session.connection()
             await connection.execute(stmt, settled)
+
+    async def _release(self, items: Sequence[_Outgoing]) -> None:
+        ids = [item.id for item in items]
+        try:
+            async with self.runtime.db.transaction() as session:
+                for start in range(0, len(ids), 500):
+                    await session.execute(
+                        update(WebhookDelivery)
+                        .where(WebhookDelivery.id.in_(ids[start : start + 500]))
+                        .where(WebhookDelivery.locked_by == self.name)
+                        .values(locked_by=None, locked_until=None)
+                    )
+        except Exception:  # the leases then run out by themselves: later, never lost
+            log.exception("releasing %d webhook deliveries failed", len(ids))
 
     def _settlement(self, result: _Result) -> dict[str, Any]:
         following: datetime | None
