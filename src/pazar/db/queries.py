@@ -8,7 +8,7 @@ from typing import cast
 from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pazar.db.models import Advert, User
+from pazar.db.models import Advert, PartnerApp, User
 
 
 def owned_adverts(*, site_id: str, user_id: int, app_id: int | None = None) -> Select[Advert]:
@@ -69,3 +69,17 @@ async def lock_user(session: AsyncSession, user_id: int) -> None:
     """
     sqlite = session.get_bind().dialect.name == "sqlite"
     await session.execute(_LOCK_USER_SQLITE if sqlite else _LOCK_USER_ROW, {"uid": user_id})
+
+
+_APP_CALLBACK = select(PartnerApp.webhook_url).where(PartnerApp.id == bindparam("app_id"))
+
+
+async def app_has_callback(session: AsyncSession, app_id: int | None) -> bool:
+    """Whether a partner app has a callback (webhook) URL; read once per session and app."""
+    if app_id is None:
+        return False
+    known: dict[int, bool] = session.info.setdefault("pazar.app_has_callback", {})
+    if app_id not in known:
+        url = (await session.execute(_APP_CALLBACK, {"app_id": app_id})).scalar_one_or_none()
+        known[app_id] = bool(url)
+    return known[app_id]

@@ -7,17 +7,16 @@ expiry) in the caller's transaction. They flush; the caller commits.
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, or_, select
 
-from pazar.db.models import Advert, AdvertEvent, PartnerApp
-from pazar.db.queries import count_up_to, lock_user, owned_adverts
+from pazar.db.models import Advert, AdvertEvent
+from pazar.db.queries import app_has_callback, count_up_to, lock_user, owned_adverts
 from pazar.domain.adverts import (
     AdvertContext,
     AdvertRules,
@@ -541,16 +540,6 @@ ADVERTS = cast(Table, Advert.__table__)
 EVENTS = cast(Table, AdvertEvent.__table__)
 
 
-async def _app_listens(session: Session, app_id: int | None) -> bool:
-    if app_id is None:
-        return False
-    known: dict[int, bool] = session.info.setdefault("pazar.adverts.listening", {})
-    if app_id not in known:
-        url = await session.scalar(select(PartnerApp.webhook_url).where(PartnerApp.id == app_id))
-        known[app_id] = bool(url)
-    return known[app_id]
-
-
 def _event_row(
     advert_id: int, type: EventType, *, now: datetime, status: str, site_id: str, **payload: Any
 ) -> dict[str, Any]:
@@ -625,20 +614,15 @@ async def create_adverts_bulk(
     """
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
-    if await _app_listens(session, principal.app_id):
+    if await app_has_callback(session, principal.app_id):
         return await _one_by_one(
-            [
-                functools.partial(
-                    create_advert,
-                    session,
-                    site=site,
-                    principal=principal,
-                    command=command,
-                    clock=clock,
-                    moderation_delay=moderation_delay,
-                )
-                for command in commands
-            ]
+            create_advert,
+            session,
+            commands,
+            site=site,
+            principal=principal,
+            clock=clock,
+            moderation_delay=moderation_delay,
         )
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
@@ -715,11 +699,14 @@ async def create_adverts_bulk(
     return [r for r in results if r is not None]
 
 
-async def _one_by_one(calls: list[Callable[[], Awaitable[Advert]]]) -> BulkResult:
+async def _one_by_one(
+    single: Callable[..., Awaitable[Advert]], session: Session, commands: Sequence[Any], **arguments: Any
+) -> BulkResult:
+    """A bulk call made of single ones (when every advert's events must fan out to a listening app)."""
     results: BulkResult = []
-    for call in calls:
+    for command in commands:
         try:
-            results.append((await call()).id)
+            results.append((await single(session, command=command, **arguments)).id)
         except DomainError as exc:
             results.append(exc)
     return results
@@ -746,20 +733,15 @@ async def update_adverts_bulk(
     """``update_advert`` for many adverts of the principal's user (``validated``: as for create)."""
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
-    if await _app_listens(session, principal.app_id):
+    if await app_has_callback(session, principal.app_id):
         return await _one_by_one(
-            [
-                functools.partial(
-                    update_advert,
-                    session,
-                    site=site,
-                    principal=principal,
-                    command=command,
-                    clock=clock,
-                    moderation_delay=moderation_delay,
-                )
-                for command in commands
-            ]
+            update_advert,
+            session,
+            commands,
+            site=site,
+            principal=principal,
+            clock=clock,
+            moderation_delay=moderation_delay,
         )
     found = await _locked_many(session, principal.site_id, [c.advert_id for c in commands])
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
@@ -817,7 +799,7 @@ async def delete_adverts_bulk(
     """
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
-    listens = await _app_listens(session, principal.app_id)
+    listens = await app_has_callback(session, principal.app_id)
     found = await _locked_many(session, principal.site_id, advert_ids)
     now = clock.now()
     results: BulkResult = []

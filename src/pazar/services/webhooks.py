@@ -43,6 +43,7 @@ from standardwebhooks import Webhook
 
 from pazar.db.base import UTCDateTime
 from pazar.db.models import Advert, AdvertEvent, AdvertOperation, PartnerApp, WebhookAttempt, WebhookDelivery
+from pazar.db.queries import app_has_callback
 from pazar.domain import webhooks as wire
 from pazar.domain.errors import NotFound
 from pazar.fetcher import FetchError, FetchPolicy, HttpFetcher
@@ -138,9 +139,6 @@ async def notify(
     return delivery
 
 
-_WEBHOOK_URL = select(PartnerApp.webhook_url).where(PartnerApp.id == bindparam("app_id"))
-
-
 async def on_event(session: Session, *, advert: Advert, event: AdvertEvent) -> None:
     """Fan an advert event out to its app's callback URL, and settle an operation its verdict ends.
 
@@ -149,15 +147,11 @@ async def on_event(session: Session, *, advert: Advert, event: AdvertEvent) -> N
     if session.info.get(OPERATION_KEY) is not None or advert.app_id is None:
         return
     verdict = event.type in wire.VERDICTS
-    if not verdict:
-        # Most events of most apps go nowhere: one column tells, before the whole app is loaded.
-        url = (await session.execute(_WEBHOOK_URL, {"app_id": advert.app_id})).scalar_one_or_none()
-        if not url:
-            return
+    # Most events of most apps go nowhere: one column tells, before the whole app is loaded.
+    if not verdict and not await app_has_callback(session, advert.app_id):
+        return
     app = await session.get(PartnerApp, advert.app_id)
     if app is None:
-        return
-    if not app.webhook_url and not verdict:
         return
     waiting = await _waiting_operation(session, advert.id) if verdict else None
     notice = wire.after_event(

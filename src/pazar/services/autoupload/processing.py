@@ -148,31 +148,25 @@ async def process_batch(
     delay = adverts.moderation_delay(site, runtime.settings.moderation_delay_seconds)
     # Checked when the import was taken; again only if the site's rules changed since.
     unchanged = validated is not None and validated == fingerprint(site)
-    common: dict[str, Any] = {"site": site, "principal": principal, "clock": runtime.clock}
+    # Moderation comes as one review job for the batch (_schedule_followups), not a job per advert.
+    writing: dict[str, Any] = {
+        "site": site,
+        "principal": principal,
+        "clock": runtime.clock,
+        "moderation_delay": delay,
+        "schedule_moderation": False,
+        "validated": unchanged,
+    }
     for operation, writes, results in (
         (
             INSERT,
             creates,
-            await adverts.create_adverts_bulk(
-                session,
-                commands=[c for _, c in creates],
-                moderation_delay=delay,
-                schedule_moderation=False,
-                validated=unchanged,
-                **common,
-            ),
+            await adverts.create_adverts_bulk(session, commands=[c for _, c in creates], **writing),
         ),
         (
             EDIT,
             updates,
-            await adverts.update_adverts_bulk(
-                session,
-                commands=[c for _, c in updates],
-                moderation_delay=delay,
-                schedule_moderation=False,
-                validated=unchanged,
-                **common,
-            ),
+            await adverts.update_adverts_bulk(session, commands=[c for _, c in updates], **writing),
         ),
         (
             DELETE,
