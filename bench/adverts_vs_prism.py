@@ -34,7 +34,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -47,6 +46,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from _procs import Processes, free_port, group_cpu_seconds, postgres_cpu_seconds
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -83,57 +84,7 @@ TARGETS = {"post_ratio": 1.5, "get_ratio": 2.0, "p99_ms_at_16": 50.0}
 NOISY = 0.10  # a run during which other programs used more than this share of the CPUs is flagged
 
 
-# --- processes ----------------------------------------------------------------------------
-
-
-class Processes:
-    """Every process we start, each in its own process group; ended (TERM, then KILL) on close."""
-
-    def __init__(self) -> None:
-        self.running: list[subprocess.Popen[bytes]] = []
-
-    def start(
-        self, argv: list[str], *, env: dict[str, str] | None = None, log: Path | None = None
-    ) -> subprocess.Popen[bytes]:
-        out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            argv,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        if log:
-            out.close()  # the child holds its own descriptor
-        self.running.append(proc)
-        return proc
-
-    def stop(self, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        # Children of the group (uvicorn workers) may outlive the leader for a moment.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        if proc in self.running:
-            self.running.remove(proc)
-
-    def close(self) -> None:
-        for proc in reversed(list(self.running)):
-            self.stop(proc)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# --- helpers ------------------------------------------------------------------------------
 
 
 def http(
@@ -161,36 +112,6 @@ def wait_until_answers(
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             time.sleep(0.25)
     raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f} s")
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) of the live processes of a process group."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            raw = stat.read_text()
-        except OSError:
-            continue
-        fields = raw[raw.rindex(")") + 2 :].split()
-        if int(fields[2]) == pgid:  # fields[0] is state; pgrp is field 5 of stat, index 2 here
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
-def postgres_cpu_seconds() -> float:
-    """CPU time of every process named ``postgres`` (the server and its backends), for PostgreSQL runs."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            raw = stat.read_text()
-        except OSError:
-            continue
-        if raw[raw.index("(") + 1 : raw.rindex(")")] == "postgres":
-            fields = raw[raw.rindex(")") + 2 :].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
 
 
 # --- wrk ----------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,17 +41,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from _procs import free_port, postgres_cpu_seconds
+
 REPO = Path(__file__).resolve().parent.parent
 PAZAR = str(REPO / ".venv" / "bin" / "pazar")
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/pazar_br_bench"
 PROTECTED = {"test", "postgres", "template0", "template1", "pazar_br", "pazar_re"}
 TARGETS = {"put_p99_ms": 500.0, "sqlite_ads_per_s": 5000.0, "server_rss_mb": 300.0}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -79,19 +74,6 @@ def process_seconds(pid: int) -> float:
         return 0.0
     fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def postgres_seconds() -> float:
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            raw = stat.read_text()
-        except OSError:
-            continue
-        if raw[raw.index("(") + 1 : raw.rindex(")")] == "postgres":
-            fields = raw[raw.rindex(")") + 2 :].split()
-            total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
 
 
 def ads_of(batch: int, size: int) -> list[dict[str, Any]]:
@@ -313,7 +295,7 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
         total = args.imports * args.batch
         latencies: list[float] = []
         ours = [server.pid, *(p.pid for p in others), os.getpid()]
-        busy0, ours0, pg0 = busy_seconds(), sum(map(process_seconds, ours)), postgres_seconds()
+        busy0, ours0, pg0 = busy_seconds(), sum(map(process_seconds, ours)), postgres_cpu_seconds()
         started = time.perf_counter()
         for body in bodies:
             elapsed, answer = put(f"{base}/autoupload/import", body)
@@ -331,7 +313,7 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
         finished = time.perf_counter() - started
         busy = busy_seconds() - busy0
         pazar_cpu = sum(map(process_seconds, ours)) - ours0
-        database_cpu = postgres_seconds() - pg0 if database == "postgresql" else 0.0
+        database_cpu = postgres_cpu_seconds() - pg0 if database == "postgresql" else 0.0
         others_share = max(0.0, busy - pazar_cpu - database_cpu) / (finished * (os.cpu_count() or 1))
         rss = {"serve": peak_rss_mb(server.pid)} | {
             f"worker-{i}": peak_rss_mb(p.pid) for i, p in enumerate(others)

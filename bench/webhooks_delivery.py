@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _procs import Processes, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -137,54 +137,11 @@ async def receive(port: int, out: Path) -> None:
     sink.close()
 
 
-# --- processes ----------------------------------------------------------------------------------
-
-
-class Processes:
-    """Every process we start, each in its own process group; ended (TERM, then KILL) on close."""
-
-    def __init__(self) -> None:
-        self.running: list[subprocess.Popen[bytes]] = []
-
-    def start(self, argv: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            proc = subprocess.Popen(
-                argv,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.running.append(proc)
-        return proc
-
-    def stop(self, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        if proc in self.running:
-            self.running.remove(proc)
-
-    def close(self) -> None:
-        for proc in reversed(list(self.running)):
-            self.stop(proc)
+# --- helpers ------------------------------------------------------------------------------
 
 
 def say(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cli(args: list[str], env: dict[str, str]) -> Any:
@@ -301,7 +258,7 @@ def summarize(records: list[list[Any]], wanted: set[str]) -> dict[str, Any]:
 
 
 async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    processes = Processes()
+    processes = Processes(stop_timeout=20.0)
     try:
         if kind == "sqlite":
             db_url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
