@@ -11,7 +11,8 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from pazar.config import Settings
 from pazar.db.models import AdvertEvent, Job
@@ -19,7 +20,7 @@ from pazar.ports import ManualClock
 from pazar.services import jobs
 from pazar.services.runtime import Runtime, Session
 from pazar.worker import Worker
-from support import World, seller
+from support import World, seller, unique
 
 
 async def _events(world: World, advert_ids: list[int], kind: str) -> dict[int, int]:
@@ -63,7 +64,7 @@ async def test_a_failing_job_is_retried_with_backoff_then_given_up(world: World)
 
     runtime = world.app.runtime
     async with runtime.db.transaction() as session:
-        job = await jobs.enqueue(
+        job_id = await jobs.enqueue(
             session,
             kind="flaky",
             payload={"n": 1},
@@ -79,14 +80,14 @@ async def test_a_failing_job_is_retried_with_backoff_then_given_up(world: World)
     world.clock.advance(timedelta(seconds=4))
     await worker.run_once()
     async with runtime.db.transaction() as session:
-        done = await session.get(Job, job.id)
+        done = await session.get(Job, job_id)
     assert done is not None and done.status == "done" and done.attempts == 3 and len(calls) == 3
 
     async def broken(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
         raise ValueError("never works")
 
     async with runtime.db.transaction() as session:
-        doomed = await jobs.enqueue(
+        doomed_id = await jobs.enqueue(
             session,
             kind="broken",
             payload={},
@@ -99,7 +100,7 @@ async def test_a_failing_job_is_retried_with_backoff_then_given_up(world: World)
     world.clock.advance(timedelta(hours=2))
     await worker.run_once()
     async with runtime.db.transaction() as session:
-        failed = await session.get(Job, doomed.id)
+        failed = await session.get(Job, doomed_id)
     assert failed is not None and failed.status == "failed" and "never works" in (failed.last_error or "")
 
 
@@ -181,3 +182,130 @@ async def test_a_worker_killed_mid_job_loses_nothing(world: World, settings: Set
         await runtime.db.dispose()
     assert ran >= 1
     assert await _events(world, [advert_id], "advert_activated") == {advert_id: 1}
+
+
+# --- short jobs run together: one transaction, a savepoint each ---------------------------------
+
+
+async def _batchy_jobs(world: World, kind: str, count: int) -> list[int]:
+    now = world.clock.now()
+    async with world.app.runtime.db.transaction() as session:
+        return [
+            await jobs.enqueue(
+                session, kind=kind, payload={"n": n, "marks": f"{kind}-mark"}, run_at=now, now=now
+            )
+            for n in range(count)
+        ]
+
+
+async def _marks(world: World, kind: str) -> list[int]:
+    async with world.app.runtime.db.transaction() as session:
+        rows = (await session.execute(select(Job.payload).where(Job.kind == f"{kind}-mark"))).scalars()
+        return sorted(int(p["n"]) for p in rows)
+
+
+async def _mark(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+    """A job whose only effect is a row it writes (a job of another kind that is never due)."""
+    later = runtime.clock.now() + timedelta(days=3650)
+    await jobs.enqueue(session, kind=payload["marks"], payload={"n": payload["n"]}, run_at=later, now=later)
+
+
+async def _mark_and_fail_on_two(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+    await _mark(session, payload, runtime)
+    if payload["n"] == 2:
+        raise RuntimeError("job 2 fails")
+
+
+@pytest.fixture
+def roomy_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No time budget: however slow the machine, a claim's jobs share one transaction."""
+    import pazar.worker
+
+    monkeypatch.setattr(pazar.worker, "BATCH_SECONDS", 3600.0)
+
+
+async def test_a_batch_commits_once_and_a_failing_job_rolls_back_alone(
+    world: World, roomy_batches: None
+) -> None:
+    runtime, kind = world.app.runtime, unique("batchy")
+    ids = await _batchy_jobs(world, kind, 4)
+    commits: list[int] = []
+    listener = lambda _conn: commits.append(1)  # noqa: E731
+    event.listen(runtime.db.engine.sync_engine, "commit", listener)
+    try:
+        worker = Worker(runtime, handlers={kind: _mark_and_fail_on_two}, batched_kinds=frozenset({kind}))
+        assert await worker.run_once() == 4
+    finally:
+        event.remove(runtime.db.engine.sync_engine, "commit", listener)
+    assert len(commits) == 2  # the claim, then the four jobs together
+    assert await _marks(world, kind) == [0, 1, 3]  # job 2's write was rolled back with its savepoint
+    async with runtime.db.transaction() as session:
+        rows = {j.id: j for j in (await session.execute(select(Job).where(Job.id.in_(ids)))).scalars()}
+    assert [rows[i].status for i in ids] == ["done", "done", "pending", "done"]
+    assert "job 2 fails" in (rows[ids[2]].last_error or "") and rows[ids[2]].attempts == 1
+
+
+async def test_a_batch_past_its_time_budget_goes_on_in_a_new_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pazar.worker
+
+    monkeypatch.setattr(pazar.worker, "BATCH_SECONDS", 0.0)  # every job is over budget after the first
+    runtime, kind = world.app.runtime, unique("batchy")
+    ids = await _batchy_jobs(world, kind, 3)
+    commits: list[int] = []
+    listener = lambda _conn: commits.append(1)  # noqa: E731
+    event.listen(runtime.db.engine.sync_engine, "commit", listener)
+
+    try:
+        worker = Worker(runtime, handlers={kind: _mark}, batched_kinds=frozenset({kind}))
+        assert await worker.run_once() == 3
+    finally:
+        event.remove(runtime.db.engine.sync_engine, "commit", listener)
+    assert len(commits) == 4  # the claim, then one transaction per job
+    assert await _marks(world, kind) == [0, 1, 2]
+    async with runtime.db.transaction() as session:
+        statuses = (await session.execute(select(Job.status).where(Job.id.in_(ids)))).scalars().all()
+    assert statuses == ["done"] * 3
+
+
+async def test_a_batch_is_one_transaction_others_see_only_when_it_ends(
+    world: World, settings: Settings, roomy_batches: None
+) -> None:
+    runtime, kind = world.app.runtime, unique("batchy")
+    await _batchy_jobs(world, kind, 3)
+    outside = Runtime.from_settings(settings, clock=world.clock)  # another connection, as another process
+    seen: list[list[int]] = []
+
+    async def mark_then_look(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+        await _mark(session, payload, runtime)
+        async with outside.db.transaction() as other:
+            rows = (await other.execute(select(Job.payload).where(Job.kind == f"{kind}-mark"))).scalars()
+            seen.append(sorted(int(p["n"]) for p in rows))
+
+    try:
+        worker = Worker(runtime, handlers={kind: mark_then_look}, batched_kinds=frozenset({kind}))
+        assert await worker.run_once() == 3
+    finally:
+        await outside.db.dispose()
+    assert seen == [[], [], []]  # no job's write was visible before the batch committed
+    assert await _marks(world, kind) == [0, 1, 2]
+
+
+async def test_a_commit_that_queues_a_due_job_wakes_the_running_worker(world: World) -> None:
+    runtime, kind = world.app.runtime, unique("wakes")
+    ran = asyncio.Event()
+
+    async def handler(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+        ran.set()
+
+    worker = Worker(runtime, handlers={kind: handler}, poll_interval=3600)  # it would never poll here
+    loop = asyncio.create_task(worker.run_forever())
+    try:
+        await asyncio.sleep(0.05)  # the worker found nothing and waits
+        assert not ran.is_set()
+        await _batchy_jobs(world, kind, 1)
+        await asyncio.wait_for(ran.wait(), timeout=5)
+    finally:
+        worker.stop()
+        await asyncio.wait_for(loop, timeout=5)

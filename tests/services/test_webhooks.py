@@ -487,3 +487,69 @@ async def test_deliveries_claimed_while_the_loop_stops_are_sent_and_recorded(
     for delivery_id in ids:
         row, attempts = await _delivery(world, delivery_id)
         assert (row.status, row.locked_by, len(attempts)) == ("delivered", None, 1)
+
+
+async def test_a_batch_hands_its_notifications_over_at_its_commit_without_the_rolled_back(
+    world: World, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pazar.worker
+    from pazar.services import jobs
+    from pazar.services.runtime import Session
+    from pazar.worker import Worker
+
+    monkeypatch.setattr(pazar.worker, "BATCH_SECONDS", 3600.0)  # the three jobs share one transaction
+
+    app, _, _ = await re_app(world, webhook_url=receiver.url)
+    kind = f"notify-{uuid.uuid4().hex[:8]}"
+    sent_before_commit: list[str] = []
+
+    async def notify_then_fail_on_one(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
+        partner = (
+            await session.execute(select(PartnerApp).where(PartnerApp.client_id == app.client_id))
+        ).scalar_one()
+        now = runtime.clock.now()
+        await webhooks.notify(
+            session,
+            app=partner,
+            object_id=f"job-{payload['n']}",
+            transaction_id=str(uuid.uuid4()),
+            flow=wire.FLOW_LIFECYCLE,
+            event_type=wire.STATE_CHANGED,
+            data={"n": payload["n"]},
+            event_at=now,
+            now=now,
+        )
+        if payload["n"] == 1:
+            raise RuntimeError("rolled back after writing its notification")
+        if payload["n"] == 2:
+            await asyncio.sleep(0.3)  # time for a delivery handed over before the commit to arrive
+            sent_before_commit.extend(r.json()["object_id"] for r in receiver.requests)
+
+    sender = dispatcher(world, webhook_poll_interval=3600)  # only hand-overs reach it
+    loop = asyncio.create_task(sender.run_forever())
+    try:
+        await asyncio.sleep(0.05)
+        now = world.clock.now()
+        async with world.app.runtime.db.transaction() as session:
+            for n in range(3):
+                await jobs.enqueue(session, kind=kind, payload={"n": n}, run_at=now, now=now)
+        worker = Worker(
+            world.app.runtime,
+            handlers={kind: notify_then_fail_on_one},
+            batched_kinds=frozenset({kind}),
+        )
+        assert await worker.run_once() == 3
+        await receiver.wait_for(2, timeout=5)
+        await asyncio.sleep(0.2)  # time for a third, wrongly handed-over delivery to arrive
+    finally:
+        sender.stop()
+        await loop
+    assert sent_before_commit == []  # released savepoints hand nothing over; the commit does
+    assert sorted(r.json()["object_id"] for r in receiver.requests) == ["job-0", "job-2"]
+    async with world.app.runtime.db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(WebhookDelivery.object_id).where(WebhookDelivery.object_id.like("job-%"))
+            )
+        ).scalars()
+        assert sorted(rows) == ["job-0", "job-2"]

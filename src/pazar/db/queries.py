@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy import Select, Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pazar.db.models import Advert, PartnerApp, User
@@ -69,6 +69,22 @@ async def lock_user(session: AsyncSession, user_id: int) -> None:
     """
     sqlite = session.get_bind().dialect.name == "sqlite"
     await session.execute(_LOCK_USER_SQLITE if sqlite else _LOCK_USER_ROW, {"uid": user_id})
+
+
+_BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Open the session's transaction as a writer, before its first statement (SQLite only).
+
+    SQLite's driver opens a transaction at the first INSERT/UPDATE/DELETE and reads outside one.
+    A transaction that must read before it writes inside one transaction (several jobs, each in a
+    savepoint) needs it open from the start, holding the write lock: a SAVEPOINT that opened the
+    transaction itself would commit it at its RELEASE, and a reader that later writes would fail
+    (SQLITE_BUSY_SNAPSHOT) when another process committed meanwhile. PostgreSQL needs neither.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(_BEGIN_IMMEDIATE)
 
 
 _APP_CALLBACK = select(PartnerApp.webhook_url).where(PartnerApp.id == bindparam("app_id"))

@@ -361,7 +361,9 @@ async def create_advert(
     clock: Clock,
     moderation_delay: timedelta,
     advert_uuid: str | None = None,
+    schedule_moderation: bool = True,
 ) -> Advert:
+    """Validate and persist a new advert; ``schedule_moderation=False`` when the caller moderates it now."""
     if principal.user_id is None:
         raise BadRequest("Invalid owner in token", code="invalid_owner")
     validate(site, command.draft, external_url_allowed=principal.external_url_allowed)
@@ -395,7 +397,7 @@ async def create_advert(
     session.add(advert)
     await session.flush()
     await events.record(session, advert=advert, type=EventType.POSTED, now=now, source=command.source)
-    if advert.status == Status.NEW:
+    if advert.status == Status.NEW and schedule_moderation:
         await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
     return advert
 
@@ -434,6 +436,7 @@ async def apply_command(
     command: AdvertCommand,
     clock: Clock,
     moderation_delay: timedelta,
+    schedule_moderation: bool = True,
 ) -> Advert:
     advert = await get_owned(session, principal=principal, advert_id=command.advert_id, for_update=True)
     current = Status(advert.status)
@@ -465,7 +468,7 @@ async def apply_command(
         previous_status=current.value,
         is_success=command.is_success,
     )
-    if following == Status.NEW:
+    if following == Status.NEW and schedule_moderation:
         await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
     await session.flush()
     return advert

@@ -8,15 +8,31 @@ worker died is run again by another, and no job's effects commit twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, event, insert, or_, select, update
+from sqlalchemy.orm import Session as SyncSession
 
 from pazar.db.models import Job
 from pazar.services.runtime import Session
 
 LEASE = timedelta(seconds=60)
+
+# Core statements on the table, built once: jobs are written inside other use cases' transactions,
+# where an ORM flush would also flush (and walk) everything else the session holds.
+_JOBS = cast(Table, Job.__table__)
+_ENQUEUE = insert(_JOBS).returning(_JOBS.c.id)
+_COMPLETE = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.id == bindparam("job_id"),
+        _JOBS.c.locked_by == bindparam("worker"),
+        _JOBS.c.status == "running",
+    )
+    .values(status="done", finished_at=bindparam("now"), locked_by=None, locked_until=None)
+)
 
 
 async def enqueue(
@@ -27,23 +43,54 @@ async def enqueue(
     run_at: datetime,
     now: datetime,
     max_attempts: int = 10,
-) -> Job:
-    job = Job(
-        kind=kind,
-        payload=payload,
-        status="pending",
-        run_at=run_at,
-        attempts=0,
-        max_attempts=max_attempts,
-        locked_by=None,
-        locked_until=None,
-        last_error=None,
-        created_at=now,
-        finished_at=None,
-    )
-    session.add(job)
-    await session.flush()
-    return job
+) -> int:
+    """Queue a job in the caller's transaction; its id."""
+    row = {
+        "kind": kind,
+        "payload": payload,
+        "status": "pending",
+        "run_at": run_at,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "locked_by": None,
+        "locked_until": None,
+        "last_error": None,
+        "created_at": now,
+        "finished_at": None,
+    }
+    job_id = int((await session.execute(_ENQUEUE, row)).scalar_one())
+    if run_at <= now:
+        session.info[_DUE_KEY] = True
+    return job_id
+
+
+# --- waking this process's workers when a commit queued a job that is due at once ----------------
+
+_DUE_KEY = "pazar.job_due"
+_WAKERS: list[Callable[[], None]] = []
+
+
+def on_due_job(wake: Callable[[], None], *, listen: bool = True) -> None:
+    """Call ``wake`` after each commit (in this process) that queued a job due at once."""
+    if listen:
+        _WAKERS.append(wake)
+    elif wake in _WAKERS:
+        _WAKERS.remove(wake)
+
+
+@event.listens_for(SyncSession, "after_commit")
+def _after_commit(session: SyncSession) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the outer transaction is still open
+    if session.info.pop(_DUE_KEY, False):
+        for wake in list(_WAKERS):
+            wake()
+
+
+@event.listens_for(SyncSession, "after_rollback")
+def _after_rollback(session: SyncSession) -> None:
+    if not session.in_nested_transaction():  # a savepoint's rollback leaves the rest to commit
+        session.info.pop(_DUE_KEY, None)
 
 
 def _due(now: datetime) -> Any:
@@ -76,11 +123,7 @@ async def claim(
 
 async def complete(session: Session, *, job_id: int, worker: str, now: datetime) -> bool:
     """Mark done if the lease is still ours; False means another worker took over (roll back)."""
-    result = await session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.locked_by == worker, Job.status == "running")
-        .values(status="done", finished_at=now, locked_by=None, locked_until=None)
-    )
+    result = await session.execute(_COMPLETE, {"job_id": job_id, "worker": worker, "now": now})
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -92,8 +135,8 @@ def backoff(attempts: int) -> timedelta:
 async def fail(session: Session, *, job: Job, worker: str, now: datetime, error: str) -> None:
     exhausted = job.attempts >= job.max_attempts
     await session.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.locked_by == worker)
+        update(_JOBS)
+        .where(_JOBS.c.id == job.id, _JOBS.c.locked_by == worker)
         .values(
             status="failed" if exhausted else "pending",
             run_at=now + backoff(job.attempts),

@@ -95,9 +95,14 @@ def _verdict(
     )
 
 
-async def run_moderation(session: Session, *, advert_id: int, site_for: SiteLoader, clock: Clock) -> None:
-    """The ``moderate`` job: run the rule set, unless the advert moved on meanwhile."""
-    advert = await _locked(session, advert_id)
+async def run_moderation(
+    session: Session, *, advert_id: int, site_for: SiteLoader, clock: Clock, locked: Advert | None = None
+) -> None:
+    """The ``moderate`` job: run the rule set, unless the advert moved on meanwhile.
+
+    ``locked``: the advert, when the caller's transaction already holds it (it wrote it).
+    """
+    advert = locked if locked is not None and locked.id == advert_id else await _locked(session, advert_id)
     if advert is None or advert.deleted or Status(advert.status) not in (Status.NEW, Status.ACTIVE):
         return
     site = await site_for(session, advert.site_id)

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
 import orjson
-from sqlalchemy import Table, and_, bindparam, event, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, event, insert, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session as SyncSession
 from standardwebhooks import Webhook
@@ -223,11 +223,15 @@ def _local_dispatcher(session: Session) -> Dispatcher | None:
 
 @event.listens_for(SyncSession, "after_commit")
 def _after_commit(session: SyncSession) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is committed until the outer transaction is
     handoff = session.info.pop(_HANDOFF_KEY, None)
     rang = session.info.pop(_RING_KEY, False)
     if handoff:
         by_name = {d.name: d for d in _LOCAL.values()}
         for delivery, secret in handoff:
+            if not inspect(delivery).persistent:
+                continue  # added in a savepoint that was rolled back: it never existed
             local = by_name.get(delivery.locked_by or "")
             if local is not None:
                 local.accept(_Outgoing.of(delivery, secret))
@@ -238,6 +242,8 @@ def _after_commit(session: SyncSession) -> None:
 
 @event.listens_for(SyncSession, "after_rollback")
 def _after_rollback(session: SyncSession) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: what it wrote is dropped at the commit (no longer persistent)
     session.info.pop(_HANDOFF_KEY, None)
     session.info.pop(_RING_KEY, None)
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
-from pazar.db.models import Advert
+from pazar.db.models import Advert, Job
 from pazar.domain import webhooks as wire
 from support import (
     RE_SITE,
@@ -147,6 +147,18 @@ async def test_the_advert_is_the_core_advert_filed_by_its_coordinates(
     assert advert.contact["email"] == "joaquim@example.pt"
     assert advert.extra["custom_fields"] == {"id": "CRM-1", "reference_id": "REF-1"}
     assert advert.extra["location_exact"] is True
+
+
+async def test_immediate_moderation_is_part_of_the_operation_and_queues_no_moderation_job(
+    world: World, receiver: Receiver, me: RePartner
+) -> None:
+    uuid = await me.publish()
+    async with world.app.runtime.db.transaction() as session:
+        advert = (await session.execute(select(Advert).where(Advert.uuid == uuid))).scalar_one()
+        queued = (await session.execute(select(Job.kind, Job.payload))).all()
+    assert advert.status == "active"
+    mine = [kind for kind, payload in queued if payload.get("advert_id") == advert.id]
+    assert mine == ["expire"]  # the verdict came with the operation; only the expiry is left to do
 
 
 async def test_an_invalid_advert_is_an_advert_posted_error(

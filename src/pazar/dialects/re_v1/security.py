@@ -30,8 +30,13 @@ def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the calling user and app (API key and token agreeing), holding ``scope``."""
 
     async def dependency(request: Request, session: Session = SessionDep) -> Principal:
+        runtime = runtime_of(request)
         principal = await auth.authenticate(
-            session, api_key=api_key(request), bearer=bearer_token(request), clock=runtime_of(request).clock
+            session,
+            api_key=api_key(request),
+            bearer=bearer_token(request),
+            clock=runtime.clock,
+            cache=runtime.tokens_seen,
         )
         if scope not in principal.scopes:
             raise OAuthError(

@@ -18,6 +18,7 @@ from pazar.domain.realestate import RE_TOKEN_POLICY
 from pazar.ports import Clock, TokenGenerator, token_digest
 from pazar.services import oauth
 from pazar.services.runtime import Session
+from pazar.services.token_cache import TokenCache
 
 
 class InvalidApiKey(DomainError):
@@ -36,11 +37,18 @@ async def app_by_api_key(session: Session, api_key: str | None) -> PartnerApp:
 
 
 async def authenticate(
-    session: Session, *, api_key: str | None, bearer: str | None, clock: Clock
+    session: Session,
+    *,
+    api_key: str | None,
+    bearer: str | None,
+    clock: Clock,
+    cache: TokenCache | None = None,
 ) -> Principal:
     """The user and app behind a call; the token must have been issued to the app of the API key."""
     app = await app_by_api_key(session, api_key)
-    principal = await oauth.authenticate_bearer(session, token=bearer, site_id=app.site_id, now=clock.now())
+    principal = await oauth.authenticate_bearer(
+        session, token=bearer, site_id=app.site_id, now=clock.now(), cache=cache
+    )
     if principal.app_id != app.id:
         raise PermissionDenied(
             "The access token was not issued to the application of this X-API-KEY", code="api_key_mismatch"

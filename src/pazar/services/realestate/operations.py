@@ -170,19 +170,25 @@ async def run(session: Session, payload: dict[str, Any], runtime: Runtime) -> No
     draft = drafts.from_json(raw) if raw else None
     # While the operation runs, the events it causes send nothing: the operation reports its outcome.
     session.info[webhooks.OPERATION_KEY] = operation
+    # Moderation without delay is part of the operation (no `moderate` job is queued for it).
+    immediate = operation.kind in wire.AWAITS_MODERATION and _immediate(site, runtime)
     try:
         advert = await _apply(
-            session, operation, site=site, principal=principal, draft=draft, runtime=runtime
+            session,
+            operation,
+            site=site,
+            principal=principal,
+            draft=draft,
+            runtime=runtime,
+            moderate_now=immediate,
         )
-        if (
-            operation.kind in wire.AWAITS_MODERATION
-            and advert.status == Status.NEW
-            and _immediate(site, runtime)
-        ):
-            # Moderation without delay: its verdict is part of the operation (the queued `moderate` job
-            # then finds it decided and does nothing).
+        if immediate and advert.status == Status.NEW:
             await moderation.run_moderation(
-                session, advert_id=advert.id, site_for=runtime.reference.get, clock=runtime.clock
+                session,
+                advert_id=advert.id,
+                site_for=runtime.reference.get,
+                clock=runtime.clock,
+                locked=advert,
             )
     except DomainError as exc:
         session.info.pop(webhooks.OPERATION_KEY, None)
@@ -255,6 +261,7 @@ async def _apply(
     principal: Principal,
     draft: AdvertDraft | None,
     runtime: Runtime,
+    moderate_now: bool,
 ) -> Advert:
     clock = runtime.clock
     delay = adverts.moderation_delay(site, runtime.settings.moderation_delay_seconds)
@@ -270,6 +277,7 @@ async def _apply(
             clock=clock,
             moderation_delay=delay,
             advert_uuid=object_id,
+            schedule_moderation=not moderate_now,
         )
     advert = await adverts.get_managed(session, principal=principal, uuid=object_id, for_update=True)
     if operation.kind == wire.PUT:
@@ -289,7 +297,8 @@ async def _apply(
         if advert.status == Status.ACTIVE and not advert.deleted:
             await _command(session, site, principal, advert, Action.DEACTIVATE, runtime)
         return await adverts.delete_advert(session, principal=principal, advert_id=advert.id, clock=clock)
-    return await _command(session, site, principal, advert, _ACTIONS[operation.kind], runtime)
+    action = _ACTIONS[operation.kind]
+    return await _command(session, site, principal, advert, action, runtime, moderate_now=moderate_now)
 
 
 async def _command(
@@ -299,6 +308,8 @@ async def _command(
     advert: Advert,
     action: Action,
     runtime: Runtime,
+    *,
+    moderate_now: bool = False,
 ) -> Advert:
     return await adverts.apply_command(
         session,
@@ -310,6 +321,7 @@ async def _command(
         ),
         clock=runtime.clock,
         moderation_delay=adverts.moderation_delay(site, runtime.settings.moderation_delay_seconds),
+        schedule_moderation=not moderate_now,
     )
 
 
