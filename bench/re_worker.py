@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import collections
 import datetime as dt
 import json
@@ -33,7 +32,7 @@ from typing import Any
 import httpx
 from _procs import Processes, free_port
 from sqlalchemy import event
-from webhooks_delivery import DEFAULT_PG_URL, PAZAR, cli, publish, reset_postgres, say
+from webhooks_delivery import DEFAULT_PG_URL, PAZAR, cli, publish, reset_postgres, say, user_headers
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -66,21 +65,7 @@ async def queue_operations(kind: str, db_url: str, adverts: int, work: Path) -> 
         processes.start([PAZAR, "serve"], env=env, log=work / f"{kind}-serve.log")
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            for _ in range(200):
-                try:
-                    if (await client.get("/advert/v1/meta")).status_code == 401:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-            basic = base64.b64encode(f"{app['client_id']}:{app['client_secret']}".encode()).decode()
-            token = await client.post(
-                "/oauth/v1/token",
-                json={"grant_type": "authorization_code", "code": code},
-                headers={"X-API-KEY": app["api_key"], "Authorization": f"Basic {basic}"},
-            )
-            token.raise_for_status()
-            headers = {"X-API-KEY": app["api_key"], "Authorization": f"Bearer {token.json()['access_token']}"}
+            headers = await user_headers(client, app, code)
             await publish(client, headers, 0, adverts, 16)
     finally:
         processes.close()

@@ -187,6 +187,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
+async def user_headers(client: httpx.AsyncClient, app: dict[str, Any], code: str) -> dict[str, str]:
+    """Once the server answers: the headers of the RE API calls of the user who gave ``code``."""
+    for _ in range(200):
+        with contextlib.suppress(httpx.HTTPError):
+            if (await client.get("/advert/v1/meta")).status_code == 401:
+                break
+        await asyncio.sleep(0.1)
+    basic = base64.b64encode(f"{app['client_id']}:{app['client_secret']}".encode()).decode()
+    token = await client.post(
+        "/oauth/v1/token",
+        json={"grant_type": "authorization_code", "code": code},
+        headers={"X-API-KEY": app["api_key"], "Authorization": f"Basic {basic}"},
+    )
+    token.raise_for_status()
+    return {"X-API-KEY": app["api_key"], "Authorization": f"Bearer {token.json()['access_token']}"}
+
+
 # --- one run --------------------------------------------------------------------------------------
 
 
@@ -331,19 +348,7 @@ async def run(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
         base = f"http://127.0.0.1:{api_port}"
         limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-            for _ in range(200):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/advert/v1/meta")).status_code == 401:
-                        break
-                await asyncio.sleep(0.1)
-            basic = base64.b64encode(f"{app['client_id']}:{app['client_secret']}".encode()).decode()
-            token = await client.post(
-                "/oauth/v1/token",
-                json={"grant_type": "authorization_code", "code": code},
-                headers={"X-API-KEY": app["api_key"], "Authorization": f"Basic {basic}"},
-            )
-            token.raise_for_status()
-            headers = {"X-API-KEY": app["api_key"], "Authorization": f"Bearer {token.json()['access_token']}"}
+            headers = await user_headers(client, app, code)
 
             # 1. the stream
             say(f"[{kind}] publishing {args.adverts} adverts")

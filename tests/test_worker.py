@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -216,6 +218,21 @@ async def _mark_and_fail_on_two(session: Session, payload: dict[str, Any], runti
         raise RuntimeError("job 2 fails")
 
 
+@contextlib.contextmanager
+def counting_commits(runtime: Runtime) -> Iterator[list[int]]:
+    """The database commits made inside the block (one item each)."""
+    commits: list[int] = []
+
+    def count(_connection: Any) -> None:
+        commits.append(1)
+
+    event.listen(runtime.db.engine.sync_engine, "commit", count)
+    try:
+        yield commits
+    finally:
+        event.remove(runtime.db.engine.sync_engine, "commit", count)
+
+
 @pytest.fixture
 def roomy_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """No time budget: however slow the machine, a claim's jobs share one transaction."""
@@ -229,14 +246,9 @@ async def test_a_batch_commits_once_and_a_failing_job_rolls_back_alone(
 ) -> None:
     runtime, kind = world.app.runtime, unique("batchy")
     ids = await _batchy_jobs(world, kind, 4)
-    commits: list[int] = []
-    listener = lambda _conn: commits.append(1)  # noqa: E731
-    event.listen(runtime.db.engine.sync_engine, "commit", listener)
-    try:
-        worker = Worker(runtime, handlers={kind: _mark_and_fail_on_two}, batched_kinds=frozenset({kind}))
+    worker = Worker(runtime, handlers={kind: _mark_and_fail_on_two}, batched_kinds=frozenset({kind}))
+    with counting_commits(runtime) as commits:
         assert await worker.run_once() == 4
-    finally:
-        event.remove(runtime.db.engine.sync_engine, "commit", listener)
     assert len(commits) == 2  # the claim, then the four jobs together
     assert await _marks(world, kind) == [0, 1, 3]  # job 2's write was rolled back with its savepoint
     async with runtime.db.transaction() as session:
@@ -253,15 +265,9 @@ async def test_a_batch_past_its_time_budget_goes_on_in_a_new_transaction(
     monkeypatch.setattr(pazar.worker, "BATCH_SECONDS", 0.0)  # every job is over budget after the first
     runtime, kind = world.app.runtime, unique("batchy")
     ids = await _batchy_jobs(world, kind, 3)
-    commits: list[int] = []
-    listener = lambda _conn: commits.append(1)  # noqa: E731
-    event.listen(runtime.db.engine.sync_engine, "commit", listener)
-
-    try:
-        worker = Worker(runtime, handlers={kind: _mark}, batched_kinds=frozenset({kind}))
+    worker = Worker(runtime, handlers={kind: _mark}, batched_kinds=frozenset({kind}))
+    with counting_commits(runtime) as commits:
         assert await worker.run_once() == 3
-    finally:
-        event.remove(runtime.db.engine.sync_engine, "commit", listener)
     assert len(commits) == 4  # the claim, then one transaction per job
     assert await _marks(world, kind) == [0, 1, 2]
     async with runtime.db.transaction() as session:
