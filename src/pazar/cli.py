@@ -336,6 +336,23 @@ async def _app_and_user(session: Session, client_id: str, user_email: str | None
     return app_row, user
 
 
+ApiOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api",
+        help="The API the token is for: v2, re or autoupload (scopes and lifetimes). "
+        "Default: autoupload for an app holding that scope, else v2.",
+    ),
+]
+
+
+def _api_tokens(app_row: Any, api: str | None) -> oauth.ApiTokens:
+    name = api or oauth.api_of(app_row)
+    if name not in oauth.API_TOKENS:
+        raise DomainError(f"Unknown API {name!r}: one of {', '.join(oauth.API_TOKENS)}")
+    return oauth.API_TOKENS[name]
+
+
 @auth_app.command("code")
 def auth_code(
     client_id: Annotated[str, typer.Option("--client-id")],
@@ -344,25 +361,28 @@ def auth_code(
     redirect_uri: Annotated[
         str | None, typer.Option("--redirect-uri", help="Then the token request must repeat it.")
     ] = None,
+    api: ApiOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Print a fresh authorization code (valid 10 minutes, single use), as the consent page would."""
+    """Print a fresh authorization code (single use), as the consent page would."""
 
     async def work(rt: Runtime) -> dict[str, Any]:
         async with rt.db.transaction() as session:
             app_row, user_row = await _app_and_user(session, client_id, user)
             if redirect_uri is not None:
                 oauth.authorization_redirect(app_row, redirect_uri)
+            flavour = _api_tokens(app_row, api)
             code = await oauth.issue_code(
                 session,
                 app=app_row,
                 user=user_row,
-                scope=oauth.authorization_scope(app_row, scope),
+                scope=oauth.authorization_scope(app_row, scope, known=flavour.scopes),
                 redirect_uri_sent=redirect_uri,
                 clock=rt.clock,
                 tokens=rt.tokens,
+                policy=flavour.policy,
             )
-            return {"code": code, "expires_in": 600}
+            return {"code": code, "expires_in": int(flavour.policy.code_ttl.total_seconds())}
 
     made = _run(work)
     _emit(made, json_out, made["code"])
@@ -375,6 +395,7 @@ def auth_token(
         str | None, typer.Option("--user", help="The user's e-mail; omit for a client token.")
     ] = None,
     scope: Annotated[str | None, typer.Option(help="Scopes (default: all the app may have).")] = None,
+    api: ApiOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Print an access/refresh token pair for a user (or, without --user, for the app itself)."""
@@ -382,8 +403,16 @@ def auth_token(
     async def work(rt: Runtime) -> dict[str, Any]:
         async with rt.db.transaction() as session:
             app_row, user_row = await _app_and_user(session, client_id, user)
+            flavour = _api_tokens(app_row, api)
             issued = await oauth.grant_directly(
-                session, app=app_row, user=user_row, scope=scope, clock=rt.clock, tokens=rt.tokens
+                session,
+                app=app_row,
+                user=user_row,
+                scope=scope,
+                clock=rt.clock,
+                tokens=rt.tokens,
+                policy=flavour.policy,
+                known=flavour.scopes,
             )
             return {
                 "access_token": issued.access_token,

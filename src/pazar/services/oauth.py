@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from pazar.db.models import AccessToken, AuthorizationCode, PartnerApp, RefreshToken, User
+from pazar.domain.brasil import AUTOUPLOAD_SCOPES, AUTOUPLOAD_TOKEN_POLICY
 from pazar.domain.errors import OAuthError
 from pazar.domain.oauth import (
     GRANT_AUTHORIZATION_CODE,
@@ -29,11 +30,35 @@ from pazar.domain.oauth import (
     parse_scope,
     refresh_is_from_today,
 )
+from pazar.domain.realestate import RE_SCOPES, RE_TOKEN_POLICY
 from pazar.ports import Clock, TokenGenerator, token_digest
 from pazar.services.runtime import Session
 from pazar.services.token_cache import BearerGrant, TokenCache
 
 INVALID_REFRESH_TITLE = "Provided authorization credentials are invalid or expired."
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokens:
+    """What the tokens of one of pazar's APIs carry: its scopes (in wire order) and lifetimes."""
+
+    scopes: tuple[str, ...]
+    policy: TokenPolicy
+
+
+API_TOKENS: dict[str, ApiTokens] = {
+    "v2": ApiTokens(tuple(V2_SCOPES), PARTNER_V2_POLICY),
+    "re": ApiTokens(tuple(RE_SCOPES), RE_TOKEN_POLICY),
+    "autoupload": ApiTokens(tuple(AUTOUPLOAD_SCOPES), AUTOUPLOAD_TOKEN_POLICY),
+}
+
+
+def api_of(app: PartnerApp) -> str:
+    """The API an app's tokens are most likely for: Autoupload when it holds that scope, else v2.
+
+    RE apps hold the v2 scopes too (``read write``); their tokens differ only in lifetimes.
+    """
+    return "autoupload" if "autoupload" in app.scopes else "v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +206,10 @@ async def grant_directly(
     clock: Clock,
     tokens: TokenGenerator,
     policy: TokenPolicy = PARTNER_V2_POLICY,
+    known: Sequence[str] = V2_SCOPES,
 ) -> IssuedTokens:
     """Tokens for an operator's scripts (`pazar auth token`): no browser, no client secret."""
-    granted = format_scope(parse_scope(scope, allowed=app.scopes))
+    granted = format_scope(parse_scope(scope, allowed=app.scopes, known=known), known=known)
     return await _issue(
         session,
         app=app,
