@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -22,6 +24,26 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def json_dumps(value: Any) -> str:
+    """JSON columns are written with orjson (the stdlib encoder was ~5 % of a bulk import's CPU).
+
+    Request bodies are parsed with orjson too, so what is stored has orjson's semantics; a value it
+    cannot encode (an integer beyond 64 bits) falls back to the standard library.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
+def json_loads(text: str | bytes) -> Any:
+    """The reverse; documents written by the standard library (``NaN``) fall back to it."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         parsed = make_url(url)
@@ -31,7 +53,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
             url = parsed.set(drivername=sqlite_driver.DRIVER_URL_SCHEME).render_as_string(hide_password=False)
         # A pool as large as the expected concurrency: each new aiosqlite connection costs a thread.
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=pool_size
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            json_serializer=json_dumps,
+            json_deserializer=json_loads,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
@@ -42,6 +70,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
     )
 
 

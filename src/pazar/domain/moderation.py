@@ -97,11 +97,12 @@ def _matcher(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(" + alternatives + r")(?!\w)")
 
 
-def _phrases_in(text: str, phrases: Sequence[str]) -> list[str]:
+def _phrases_in(folded: str, phrases: Sequence[str]) -> list[str]:
+    """The phrases found in a text already passed through ``fold``."""
     matcher = _matcher(tuple(phrases))
     if matcher is None:
         return []
-    return list(dict.fromkeys(m.group(1) for m in matcher.finditer(fold(text))))
+    return list(dict.fromkeys(m.group(1) for m in matcher.finditer(folded)))
 
 
 def moderate(
@@ -112,7 +113,7 @@ def moderate(
     price: float | None,
     rules: ModerationRules,
 ) -> Verdict:
-    text = f"{title}\n{description}"
+    text = fold(f"{title}\n{description}")  # once for the three phrase lists
     banned = _phrases_in(text, rules.banned)
     if banned:
         return Verdict(Action.BLOCK, "illegal", f"Prohibited item: {banned[0]}")

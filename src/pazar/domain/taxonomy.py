@@ -49,11 +49,34 @@ _STOPWORDS = frozenset(
 )
 
 
+class _FoldedChars(dict[int, str]):
+    """Each character's compatibility decomposition without combining marks, worked out once.
+
+    NFKD decomposes character by character (its reordering only moves combining marks, which are
+    dropped), so folding every character alone is the same as folding the whole text, and
+    ``str.translate`` then does it in C.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if len(self) < 65_536:  # bounded: texts may hold any character
+            self[code] = folded
+        return folded
+
+
+_FOLDED = _FoldedChars()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLDED)
+
+
 def fold(text: str) -> str:
     """Lower-case without diacritics ('Łódź' -> 'lodz')."""
     text = text.lower().replace("ł", "l")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text if text.isascii() else _NON_ASCII.sub(_fold_run, text)
 
 
 def words(text: str) -> list[str]:
