@@ -693,7 +693,11 @@ async def br_code(world: World, app: AppCreds, user: UserCreds, scope: str | Non
 
 
 async def br_token(world: World, app: AppCreds, user: UserCreds, scope: str | None = None) -> str:
-    code = await br_code(world, app, user, scope)
+    return await br_exchange(world, app, await br_code(world, app, user, scope))
+
+
+async def br_exchange(world: World, app: AppCreds, code: str) -> str:
+    """``POST /oauth/token`` on auth.olx.com.br: the access token a Brasil code is worth."""
     response = await world.http.post(
         "/oauth/token",
         data={

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pazar.config import Settings
-from support import BR_SCOPES, BR_SITE, RE_SITE, Integrator, World, car_ad
+from support import BR_SCOPES, BR_SITE, RE_SITE, Integrator, World, br_exchange, car_ad
 
 PAZAR = [str(Path(sys.executable).with_name("pazar"))]  # the installed console script
 
@@ -50,19 +50,7 @@ async def test_a_code_for_a_brasil_app_is_exchanged_at_the_brasil_token_endpoint
     code = (await minted(settings, "auth", "code", "--client-id", app.client_id, "--user", user.email))[
         "code"
     ]
-    response = await world.http.post(
-        "/oauth/token",
-        data={
-            "code": code,
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-            "redirect_uri": app.redirect_uri,
-            "grant_type": "authorization_code",
-        },
-        headers={"Host": "auth.olx.com.br"},
-    )
-    assert response.status_code == 200, response.text
-    token = response.json()["access_token"]
+    token = await br_exchange(world, app, code)
     assert await Integrator(world, user, app, token).imported([car_ad("cli-2")])
 
 

@@ -173,7 +173,7 @@ class Worker:
         gc.freeze()
         # A commit of this process that queues a job due at once wakes us; other processes' jobs
         # are found by polling.
-        jobs.on_due_job(self._wake.set)
+        stop_listening = jobs.on_due_job(self._wake.set)
         try:
             while not self._stop.is_set():
                 self._wake.clear()  # a wake-up during the round below makes the wait return at once
@@ -186,7 +186,7 @@ class Worker:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
         finally:
-            jobs.on_due_job(self._wake.set, listen=False)
+            stop_listening()
 
     def stop(self) -> None:
         self._stop.set()

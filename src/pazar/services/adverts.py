@@ -174,12 +174,18 @@ _ADVERT = select(Advert).where(Advert.id == bindparam("advert_id"), Advert.site_
 _ADVERT_FOR_UPDATE = _ADVERT.with_for_update()
 
 
+def owner_of(principal: Principal) -> int:
+    """The user a call acts for; a client token (no user) cannot own adverts."""
+    if principal.user_id is None:
+        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    return principal.user_id
+
+
 async def get_owned(
     session: Session, *, principal: Principal, advert_id: int, for_update: bool = False
 ) -> Advert:
     """The caller's advert; NotFound if it does not exist (or is deleted), not_owner if it is someone else's."""
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    owner_of(principal)
     stmt = _ADVERT_FOR_UPDATE if for_update else _ADVERT
     found = (
         await session.execute(stmt, {"advert_id": advert_id, "site_id": principal.site_id})
@@ -204,9 +210,7 @@ async def list_owned(
     external_id: str | None = None,
     category_ids: list[int] | None = None,
 ) -> list[Advert]:
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
-    stmt = owned_adverts(site_id=principal.site_id, user_id=principal.user_id)
+    stmt = owned_adverts(site_id=principal.site_id, user_id=owner_of(principal))
     if external_id is not None:
         stmt = stmt.where(Advert.external_id == external_id)
     if category_ids:
@@ -219,8 +223,7 @@ async def get_managed(
     session: Session, *, principal: Principal, uuid: str, for_update: bool = False
 ) -> Advert:
     """An advert the caller's app manages for the caller's user, by uuid (deleted ones included)."""
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    owner_of(principal)
     stmt = select(Advert).where(Advert.uuid == uuid, Advert.site_id == principal.site_id)
     if for_update:
         stmt = stmt.with_for_update()
@@ -364,20 +367,17 @@ async def create_advert(
     schedule_moderation: bool = True,
 ) -> Advert:
     """Validate and persist a new advert; ``schedule_moderation=False`` when the caller moderates it now."""
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
+    owner = owner_of(principal)
     validate(site, command.draft, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
     columns = _draft_columns(site, command.draft)
     # Serialize a user's postings so concurrent POSTs cannot both take the last free slot.
-    await lock_user(session, principal.user_id)
-    free = await _has_free_slot(
-        session, site, user_id=principal.user_id, root_category_id=columns["root_category_id"]
-    )
+    await lock_user(session, owner)
+    free = await _has_free_slot(session, site, user_id=owner, root_category_id=columns["root_category_id"])
     advert = Advert(
         uuid=advert_uuid or str(uuid.uuid4()),
         site_id=site.site_id,
-        user_id=principal.user_id,
+        user_id=owner,
         app_id=principal.app_id,
         source=command.source,
         status=(Status.NEW if free else Status.LIMITED).value,
@@ -410,6 +410,7 @@ async def update_advert(
     command: UpdateAdvert,
     clock: Clock,
     moderation_delay: timedelta,
+    schedule_moderation: bool = True,
 ) -> Advert:
     advert = await get_owned(session, principal=principal, advert_id=command.advert_id, for_update=True)
     following = transition(Status(advert.status), Action.UPDATE)
@@ -421,7 +422,7 @@ async def update_advert(
     advert.status = following.value
     advert.modified_at = now
     await events.record(session, advert=advert, type=EventType.UPDATED, now=now, previous_status=previous)
-    if following in (Status.NEW, Status.ACTIVE):
+    if following in (Status.NEW, Status.ACTIVE) and schedule_moderation:
         # Edits are moderated again: a rejected advert goes back to the queue, an active one is re-checked.
         await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
     await session.flush()
@@ -615,9 +616,7 @@ async def create_adverts_bulk(
     ``validated``: the caller checked these drafts with ``Validator`` against the same site data
     (the Autoupload import does when it takes the ads); they are not checked twice.
     """
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
-    if await app_has_callback(session, principal.app_id):
+    if await _events_go_out(session, principal):
         return await _one_by_one(
             create_advert,
             session,
@@ -626,6 +625,7 @@ async def create_adverts_bulk(
             principal=principal,
             clock=clock,
             moderation_delay=moderation_delay,
+            schedule_moderation=schedule_moderation,
         )
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
@@ -644,7 +644,7 @@ async def create_adverts_bulk(
         root_id = columns["root_category_id"]
         if root_id not in free:
             free[root_id] = await _free_count(
-                session, site, user_id=principal.user_id, root_category_id=root_id
+                session, site, user_id=owner_of(principal), root_category_id=root_id
             )
         left = free[root_id]
         status = Status.NEW if left is None or left > 0 else Status.LIMITED
@@ -654,7 +654,7 @@ async def create_adverts_bulk(
             {
                 "uuid": str(uuid.uuid4()),
                 "site_id": site.site_id,
-                "user_id": principal.user_id,
+                "user_id": owner_of(principal),
                 "app_id": principal.app_id,
                 "source": command.source,
                 "status": status.value,
@@ -702,6 +702,13 @@ async def create_adverts_bulk(
     return [r for r in results if r is not None]
 
 
+async def _events_go_out(session: Session, principal: Principal) -> bool:
+    """Whether a bulk write's events must each reach the principal's app (its callback URL): then the
+    bulk write is made of single ones, whose events fan out one by one (``webhooks.on_event``)."""
+    owner_of(principal)
+    return await app_has_callback(session, principal.app_id)
+
+
 async def _one_by_one(
     single: Callable[..., Awaitable[Advert]], session: Session, commands: Sequence[Any], **arguments: Any
 ) -> BulkResult:
@@ -734,9 +741,7 @@ async def update_adverts_bulk(
     validated: bool = False,
 ) -> BulkResult:
     """``update_advert`` for many adverts of the principal's user (``validated``: as for create)."""
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
-    if await app_has_callback(session, principal.app_id):
+    if await _events_go_out(session, principal):
         return await _one_by_one(
             update_advert,
             session,
@@ -745,6 +750,7 @@ async def update_adverts_bulk(
             principal=principal,
             clock=clock,
             moderation_delay=moderation_delay,
+            schedule_moderation=schedule_moderation,
         )
     found = await _locked_many(session, principal.site_id, [c.advert_id for c in commands])
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
@@ -800,9 +806,7 @@ async def delete_adverts_bulk(
     (Partner API v2 refuses to delete an active advert; the Autoupload import's delete takes a
     published ad down, which is the deactivation and the deletion of the transition table.)
     """
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
-    listens = await app_has_callback(session, principal.app_id)
+    listens = await _events_go_out(session, principal)
     found = await _locked_many(session, principal.site_id, advert_ids)
     now = clock.now()
     results: BulkResult = []

@@ -70,12 +70,10 @@ _DUE_KEY = "pazar.job_due"
 _WAKERS: list[Callable[[], None]] = []
 
 
-def on_due_job(wake: Callable[[], None], *, listen: bool = True) -> None:
-    """Call ``wake`` after each commit (in this process) that queued a job due at once."""
-    if listen:
-        _WAKERS.append(wake)
-    elif wake in _WAKERS:
-        _WAKERS.remove(wake)
+def on_due_job(wake: Callable[[], None]) -> Callable[[], None]:
+    """Call ``wake`` after each commit (in this process) that queued a job due at once; the undo."""
+    _WAKERS.append(wake)
+    return lambda: _WAKERS.remove(wake)
 
 
 @event.listens_for(SyncSession, "after_commit")

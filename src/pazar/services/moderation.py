@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 
-from pazar.db.models import Advert, AdvertEvent, PartnerApp
+from pazar.db.models import Advert, AdvertEvent
+from pazar.db.queries import app_has_callback
 from pazar.domain.commands import ModerationDecision
 from pazar.domain.errors import NotFound
 from pazar.domain.events import EVENT_FOR_ACTION
@@ -95,15 +96,16 @@ def _verdict(
     )
 
 
-async def run_moderation(
-    session: Session, *, advert_id: int, site_for: SiteLoader, clock: Clock, locked: Advert | None = None
-) -> None:
-    """The ``moderate`` job: run the rule set, unless the advert moved on meanwhile.
+async def run_moderation(session: Session, *, advert_id: int, site_for: SiteLoader, clock: Clock) -> None:
+    """The ``moderate`` job: lock the advert, then ``moderate_held``."""
+    advert = await _locked(session, advert_id)
+    if advert is not None:
+        await moderate_held(session, advert=advert, site_for=site_for, clock=clock)
 
-    ``locked``: the advert, when the caller's transaction already holds it (it wrote it).
-    """
-    advert = locked if locked is not None and locked.id == advert_id else await _locked(session, advert_id)
-    if advert is None or advert.deleted or Status(advert.status) not in (Status.NEW, Status.ACTIVE):
+
+async def moderate_held(session: Session, *, advert: Advert, site_for: SiteLoader, clock: Clock) -> None:
+    """Run the rule set on an advert the caller's transaction holds, unless it moved on meanwhile."""
+    if advert.deleted or Status(advert.status) not in (Status.NEW, Status.ACTIVE):
         return
     site = await site_for(session, advert.site_id)
     verdict = automatic_verdict(advert, site)
@@ -183,14 +185,8 @@ async def run_moderation_batch(
     )
     stmt = select(*columns).where(Advert.id.in_(advert_ids)).order_by(Advert.id).with_for_update()
     rows = (await session.execute(stmt)).all()
-    app_ids = {row.app_id for row in rows if row.app_id is not None}
-    listening = set(
-        (
-            await session.execute(
-                select(PartnerApp.id).where(PartnerApp.id.in_(app_ids), PartnerApp.webhook_url.is_not(None))
-            )
-        ).scalars()
-    )
+    # An app with a callback URL hears of each verdict: its adverts are moderated one by one.
+    listening = {a for a in {row.app_id for row in rows} if await app_has_callback(session, a)}
     now = clock.now()
     rule_sets: dict[tuple[str, int], ModerationRules] = {}
     accepted: dict[str, list[int]] = defaultdict(list)

@@ -416,8 +416,7 @@ class Dispatcher:
                     for item in claimed:
                         self._start(item)
                     self._look = len(claimed) == want  # a full batch: more are probably due
-                free = self.concurrency - len(self._inflight)
-                if (self._look and free >= self._refill) or (self._queue and free > 0):
+                if self._more_to_start():
                     continue
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
@@ -455,9 +454,13 @@ class Dispatcher:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        free = self.concurrency - len(self._inflight)
-        if (self._look and free >= self._refill) or (self._queue and free > 0):
+        if self._more_to_start():
             self._wake.set()
+
+    def _more_to_start(self) -> bool:
+        """Slots for a claim that may find rows (a quarter of them free), or for handed-over ones."""
+        free = self.concurrency - len(self._inflight)
+        return (self._look and free >= self._refill) or (bool(self._queue) and free > 0)
 
     async def _send_and_queue(self, item: _Outgoing) -> None:
         result = await self._attempt(item)

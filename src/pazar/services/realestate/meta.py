@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from pazar.db.models import Advert, AdvertOperation
 from pazar.db.queries import owned_adverts
 from pazar.domain import webhooks as wire
-from pazar.domain.errors import BadRequest, NotFound
+from pazar.domain.errors import NotFound
 from pazar.domain.oauth import Principal
 from pazar.services import adverts, webhooks
 from pazar.services.realestate.operations import custom_fields
@@ -120,9 +120,9 @@ async def list_meta(
     session: Session, *, principal: Principal, offset: int, limit: int
 ) -> tuple[list[MetaItem], int]:
     """The app's live adverts of the token's user, oldest first (stable pages), and how many there are."""
-    if principal.user_id is None:
-        raise BadRequest("Invalid owner in token", code="invalid_owner")
-    scope = owned_adverts(site_id=principal.site_id, user_id=principal.user_id, app_id=principal.app_id)
+    scope = owned_adverts(
+        site_id=principal.site_id, user_id=adverts.owner_of(principal), app_id=principal.app_id
+    )
     total = int(await session.scalar(select(func.count()).select_from(scope.subquery())) or 0)
     page = list((await session.execute(scope.order_by(Advert.id).offset(offset).limit(limit))).scalars())
     latest = await _latest_operations(session, app_id=principal.app_id, uuids=[a.uuid for a in page])

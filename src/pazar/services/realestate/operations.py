@@ -183,12 +183,9 @@ async def run(session: Session, payload: dict[str, Any], runtime: Runtime) -> No
             moderate_now=immediate,
         )
         if immediate and advert.status == Status.NEW:
-            await moderation.run_moderation(
-                session,
-                advert_id=advert.id,
-                site_for=runtime.reference.get,
-                clock=runtime.clock,
-                locked=advert,
+            # The advert is this transaction's own (written or locked by `_apply`).
+            await moderation.moderate_held(
+                session, advert=advert, site_for=runtime.reference.get, clock=runtime.clock
             )
     except DomainError as exc:
         session.info.pop(webhooks.OPERATION_KEY, None)
