@@ -78,8 +78,9 @@ class Settings(BaseSettings):
     image_min_long_side: int = 350
     image_max_pixels: int = 50_000_000  # larger images are refused before they are decoded
 
-    # Sandbox control API (clock, reset) for integrators' CI; off unless asked.
-    sandbox: bool = False
+    # Sandbox mode (the default): the control plane under /_pazar/v1 and the sandbox conveniences
+    # (e.g. webhook callbacks to loopback receivers). False is operator mode: none of them exist.
+    sandbox: bool = True
 
     log_level: str = "info"
     access_log: bool = False

@@ -73,6 +73,7 @@ class FetchError(Exception):
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
     allow_private: bool = False  # operators and tests may allow loopback and private ranges
+    allow_loopback: bool = False  # loopback only (127.0.0.0/8, ::1): the sandbox's local receivers
     connect_timeout: float = 5.0
     total_timeout: float = 10.0  # the whole request, redirects and body included
     max_bytes: int = 10 * 1024 * 1024
@@ -160,11 +161,16 @@ class _Guard:
         self._check_port(port)
         found = [host] if _is_ip_literal(host) else await self._resolve(host, port)
         if not self._policy.allow_private:
-            blocked = [a for a in found if not is_public_address(a)]
+            blocked = [a for a in found if not self._may_contact(a)]
             if blocked:
                 # ANY bad answer blocks: a name mixing public and private answers is an attack.
                 raise FetchError(FetchError.BLOCKED_ADDRESS, f"{host!r} resolves to {blocked[0]}")
         return found
+
+    def _may_contact(self, address: str) -> bool:
+        if is_public_address(address):
+            return True
+        return self._policy.allow_loopback and ipaddress.ip_address(address).is_loopback
 
     def _check_port(self, port: int) -> None:
         allowed = self._policy.allowed_ports

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -248,12 +249,12 @@ async def test_many_deliveries_are_in_flight_at_once(world: World, receiver: Rec
     assert receiver.max_in_flight > 10
 
 
-async def test_private_addresses_are_refused_unless_allowed(world: World, receiver: Receiver) -> None:
+async def test_private_addresses_are_refused_in_operator_mode(world: World, receiver: Receiver) -> None:
     app, _, _ = await re_app(world, webhook_url=receiver.url)
     (delivery_id,) = await _queue(world, app.client_id)
-    sender = webhooks.Dispatcher(
-        world.app.runtime, name="guarded"
-    )  # the settings' policy: no private targets
+    runtime = world.app.runtime
+    operator = dataclasses.replace(runtime, settings=runtime.settings.model_copy(update={"sandbox": False}))
+    sender = webhooks.Dispatcher(operator, name="guarded")  # operator mode: no loopback, no private targets
     try:
         await sender.run_once()
     finally:
@@ -262,6 +263,20 @@ async def test_private_addresses_are_refused_unless_allowed(world: World, receiv
     assert receiver.requests == []
     assert row.status == "pending" and attempts[0].error is not None
     assert attempts[0].error.startswith("blocked_address")
+
+
+async def test_the_sandbox_delivers_to_loopback_receivers(world: World, receiver: Receiver) -> None:
+    app, _, _ = await re_app(world, webhook_url=receiver.url)
+    (delivery_id,) = await _queue(world, app.client_id)
+    assert world.app.runtime.settings.sandbox and not world.app.runtime.settings.webhook_allow_private
+    sender = webhooks.Dispatcher(world.app.runtime, name="sandboxed")
+    try:
+        await sender.run_once()
+    finally:
+        await sender.aclose()
+    row, attempts = await _delivery(world, delivery_id)
+    assert len(receiver.requests) == 1
+    assert row.status == "delivered" and attempts[0].status == 200
 
 
 async def test_an_app_without_a_callback_url_gets_no_delivery(world: World) -> None:

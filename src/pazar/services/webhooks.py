@@ -335,6 +335,7 @@ class Dispatcher:
         self.base_url = settings.base_url()
         self._policy = FetchPolicy(
             allow_private=settings.webhook_allow_private,
+            allow_loopback=settings.sandbox,  # local receivers (`pazar webhooks listen`, test servers)
             connect_timeout=min(5.0, self.timeout),
             total_timeout=self.timeout,
             user_agent=USER_AGENT,
