@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, select
+from sqlalchemy import Table, bindparam, insert, select
 
 from pazar.db.models import Advert, AdvertEvent
 from pazar.db.queries import app_has_callback, count_up_to, lock_user, owned_adverts
@@ -184,8 +184,15 @@ def owner_of(principal: Principal) -> int:
 async def get_owned(
     session: Session, *, principal: Principal, advert_id: int, for_update: bool = False
 ) -> Advert:
-    """The caller's advert; NotFound if it does not exist (or is deleted), not_owner if it is someone else's."""
-    owner_of(principal)
+    """The caller's advert; NotFound if it does not exist (or is deleted), not_owner if it is someone else's.
+
+    ``for_update``: the caller is about to change it. The user's lock is taken first (every write of
+    one user queues behind the others, on both databases: see ``lock_user``), then the row is read
+    under its own lock, so concurrent commands on one advert run as if one after another.
+    """
+    owner = owner_of(principal)
+    if for_update:
+        await lock_user(session, owner)
     stmt = _ADVERT_FOR_UPDATE if for_update else _ADVERT
     found = (
         await session.execute(stmt, {"advert_id": advert_id, "site_id": principal.site_id})
@@ -222,8 +229,13 @@ async def list_owned(
 async def get_managed(
     session: Session, *, principal: Principal, uuid: str, for_update: bool = False
 ) -> Advert:
-    """An advert the caller's app manages for the caller's user, by uuid (deleted ones included)."""
-    owner_of(principal)
+    """An advert the caller's app manages for the caller's user, by uuid (deleted ones included).
+
+    ``for_update``: as for ``get_owned``, the user's lock first, then the row's.
+    """
+    owner = owner_of(principal)
+    if for_update:
+        await lock_user(session, owner)
     stmt = select(Advert).where(Advert.uuid == uuid, Advert.site_id == principal.site_id)
     if for_update:
         stmt = stmt.with_for_update()
@@ -245,36 +257,6 @@ def ensure_writable_by(advert: Advert, *, source: str) -> None:
             "the legacy import can no longer change it",
             code="advert_claimed",
         )
-
-
-async def find_for_legacy_write(
-    session: Session, *, site_id: str, user_id: int, external_id: str, source: str
-) -> Advert | None:
-    """The advert a legacy import addresses by its own id, or None (then it inserts a new one).
-
-    A claimed advert no longer carries that id in ``external_id`` (it holds the new uuid; the old id
-    is kept in ``extra.legacy_external_id``), so it is found by either; ``Conflict``
-    (``advert_claimed``) is raised for it, so a legacy re-send never creates a duplicate.
-    """
-    legacy_id = Advert.extra[LEGACY_ID_KEY].as_string()
-    stmt = (
-        select(Advert)
-        .where(
-            Advert.site_id == site_id,
-            Advert.user_id == user_id,
-            or_(
-                and_(Advert.external_id == external_id, Advert.deleted.is_(False)),
-                and_(Advert.claimed_at.is_not(None), legacy_id == external_id),
-            ),
-        )
-        .order_by(Advert.claimed_at.is_(None), Advert.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
-    advert = (await session.execute(stmt)).scalar_one_or_none()
-    if advert is not None:
-        ensure_writable_by(advert, source=source)
-    return advert
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -328,6 +310,24 @@ async def _has_free_slot(
     session: Session, site: SiteSnapshot, *, user_id: int, root_category_id: int
 ) -> bool:
     return await _free_count(session, site, user_id=user_id, root_category_id=root_category_id) != 0
+
+
+def takes_a_slot(*, before: tuple[str, int] | None, after: tuple[str, int]) -> bool:
+    """Whether a change (status, root category) -> (status, root category) makes an advert occupy a
+    free slot it did not occupy: it enters a slot status, or moves to another root category in one."""
+    status, root = after
+    if status not in SLOT_STATUSES:
+        return False
+    return before is None or before[0] not in SLOT_STATUSES or before[1] != root
+
+
+async def ensure_free_slot(
+    session: Session, site: SiteSnapshot, *, user_id: int, root_category_id: int
+) -> None:
+    """Refuse a change that would take a slot the user does not have. The caller holds the user's lock
+    (``lock_user``), so no concurrent write of that user can take the slot between count and write."""
+    if not await _has_free_slot(session, site, user_id=user_id, root_category_id=root_category_id):
+        raise BadRequest("You have reached the limit of free adverts in this category", code="limit_reached")
 
 
 async def _free_count(
@@ -417,7 +417,14 @@ async def update_advert(
     validate(site, command.draft, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
     previous = advert.status
-    for name, value in _draft_columns(site, command.draft).items():
+    columns = _draft_columns(site, command.draft)
+    if takes_a_slot(
+        before=(advert.status, advert.root_category_id), after=(following.value, columns["root_category_id"])
+    ):
+        await ensure_free_slot(
+            session, site, user_id=advert.user_id, root_category_id=columns["root_category_id"]
+        )
+    for name, value in columns.items():
         setattr(advert, name, value)
     advert.status = following.value
     advert.modified_at = now
@@ -448,11 +455,9 @@ async def apply_command(
     if action == Action.EXTEND:
         _check_extend(site, advert, now)
     following = transition(current, action)
-    reactivating_limited = action == Action.ACTIVATE and current == Status.LIMITED
-    if reactivating_limited and not await _has_free_slot(
-        session, site, user_id=advert.user_id, root_category_id=advert.root_category_id
-    ):
-        raise BadRequest("You have reached the limit of free adverts in this category", code="limit_reached")
+    root = advert.root_category_id
+    if takes_a_slot(before=(current.value, root), after=(following.value, root)):
+        await ensure_free_slot(session, site, user_id=advert.user_id, root_category_id=root)
     advert.status = following.value
     advert.modified_at = now
     if action == Action.DEACTIVATE:
@@ -569,10 +574,17 @@ async def schedule_moderation_batch(
 async def find_many_for_legacy_write(
     session: Session, *, site_id: str, user_id: int, external_ids: list[str], source: str
 ) -> dict[str, Advert | DomainError]:
-    """``find_for_legacy_write`` for many ids: the advert each id addresses, or why it may not be written."""
+    """The advert each id of a legacy import addresses, or why it may not be written; an id absent
+    from the answer addresses no advert (the import inserts a new one). Rows come back locked.
+
+    A claimed advert (RE migration, seed 000) no longer carries its legacy id in ``external_id`` (it
+    holds the new uuid); the old id is kept in ``extra.legacy_external_id``, which no partner write
+    changes, so it is found by that and answered with ``Conflict`` (``advert_claimed``): a legacy
+    re-send never creates a duplicate, whatever the partner has since put in ``custom_fields``.
+    """
     if not external_ids:
         return {}
-    legacy_id = Advert.extra["custom_fields"]["id"].as_string()
+    legacy_id = Advert.extra[LEGACY_ID_KEY].as_string()
     owner = (Advert.site_id == site_id, Advert.user_id == user_id)
     # Two statements rather than one OR, so each side uses its index on a large table. (``IS NOT true``
     # rather than ``IS false``: SQLite would otherwise walk every advert of the owner by its listing index.)
@@ -586,8 +598,7 @@ async def find_many_for_legacy_write(
     wanted = set(external_ids)
     found: dict[str, Advert | DomainError] = {}
     for advert in candidates:
-        custom = (advert.extra or {}).get("custom_fields") or {}
-        old_id = str(custom.get("id")) if advert.claimed_at is not None and "id" in custom else None
+        old_id = (advert.extra or {}).get(LEGACY_ID_KEY) if advert.claimed_at is not None else None
         ref = old_id if old_id in wanted else advert.external_id
         if ref is None or ref not in wanted or ref in found:
             continue  # ordered: a claimed advert first, then the newest live one
@@ -633,6 +644,7 @@ async def create_adverts_bulk(
     rows: list[dict[str, Any]] = []
     positions: list[int] = []
     free: dict[int, int | None] = {}
+    await lock_user(session, owner_of(principal))  # the free counts below hold until the commit
     for position, command in enumerate(commands):
         try:
             if not validated:
@@ -752,6 +764,7 @@ async def update_adverts_bulk(
             moderation_delay=moderation_delay,
             schedule_moderation=schedule_moderation,
         )
+    await lock_user(session, owner_of(principal))
     found = await _locked_many(session, principal.site_id, [c.advert_id for c in commands])
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
@@ -764,11 +777,21 @@ async def update_adverts_bulk(
             following = transition(Status(advert.status), Action.UPDATE)
             if not validated:
                 check(command.draft)
+            columns = _draft_columns(site, command.draft)
+            if takes_a_slot(
+                before=(advert.status, advert.root_category_id),
+                after=(following.value, columns["root_category_id"]),
+            ):
+                # Flushed first, so the count sees the earlier adverts of this batch where they are now.
+                await session.flush()
+                await ensure_free_slot(
+                    session, site, user_id=advert.user_id, root_category_id=columns["root_category_id"]
+                )
         except DomainError as exc:
             results.append(exc)
             continue
         previous = advert.status
-        for name, value in _draft_columns(site, command.draft).items():
+        for name, value in columns.items():
             setattr(advert, name, value)
         advert.status = following.value
         advert.modified_at = now
@@ -807,6 +830,7 @@ async def delete_adverts_bulk(
     published ad down, which is the deactivation and the deletion of the transition table.)
     """
     listens = await _events_go_out(session, principal)
+    await lock_user(session, owner_of(principal))
     found = await _locked_many(session, principal.site_id, advert_ids)
     now = clock.now()
     results: BulkResult = []

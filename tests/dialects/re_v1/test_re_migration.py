@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 
 from pazar.db.models import Advert
 from pazar.domain.commands import AdvertCommand, CreateAdvert
-from pazar.domain.errors import Conflict
+from pazar.domain.errors import Conflict, DomainError
 from pazar.domain.lifecycle import Action
 from pazar.domain.oauth import Principal
 from pazar.services import adverts
@@ -107,9 +107,14 @@ async def deactivate(world: World, user: UserCreds, advert_id: int) -> None:
 async def legacy_write(world: World, user: UserCreds, ref: str) -> Advert | None:
     """What the legacy import does before writing an ad: find it by its own id (raises if claimed)."""
     async with world.app.runtime.db.transaction() as session:
-        return await adverts.find_for_legacy_write(
-            session, site_id=RE_SITE, user_id=user.id, external_id=ref, source="autoupload"
+        found = await adverts.find_many_for_legacy_write(
+            session, site_id=RE_SITE, user_id=user.id, external_ids=[ref], source="autoupload"
         )
+    match found.get(ref):
+        case DomainError() as refused:
+            raise refused
+        case advert:
+            return advert
 
 
 async def test_the_whole_migration_of_seed_000(world: World) -> None:
@@ -174,10 +179,12 @@ async def _walk_through(world: World, receiver: Receiver) -> None:
         rest = (await client.get("/advert/v1/meta", params={"offset": 2, "limit": 2}, headers=headers)).json()
         assert {i["uuid"] for i in page["data"] + rest["data"]} == {i["uuid"] for i in items.values()}
 
-        # 4. The CRM matches on custom_fields.id, stores the uuid, and PUTs every advert to resync.
+        # 4. The CRM matches on custom_fields.id, stores the uuid, and PUTs every advert to resync
+        # (one of them under a new id of its own: the legacy id must still be known afterwards).
+        crm_ids = {ref: ("CRM-7" if ref == "123457" else ref) for ref in items}
         transactions = {}
         for ref, item in items.items():
-            body = re_advert(custom_fields={"id": ref, "reference_id": f"AG-{ref}"})
+            body = re_advert(custom_fields={"id": crm_ids[ref], "reference_id": f"AG-{ref}"})
             body["title"] = f"Apartamento sincronizado {ref} em Lisboa"
             response = await client.put(f"/advert/v1/{item['uuid']}", json=body, headers=headers)
             assert response.status_code == 200, response.text
@@ -190,10 +197,11 @@ async def _walk_through(world: World, receiver: Receiver) -> None:
         )
         for ref, item in items.items():
             meta = (await client.get(f"/advert/v1/{item['uuid']}/meta", headers=headers)).json()["data"]
-            assert meta["last_action_status"] == "PUT" and meta["custom_fields"]["id"] == ref
+            assert meta["last_action_status"] == "PUT" and meta["custom_fields"]["id"] == crm_ids[ref]
             assert meta["state"]["code"] == "active"
 
-    # 5. The legacy import can no longer change them: an error, never a duplicate.
+    # 5. The legacy import can no longer change them (also the one whose custom_fields.id the CRM
+    # changed): an error, never a duplicate.
     for ref in ("123456", "123457"):
         with pytest.raises(Conflict) as refused:
             await legacy_write(world, user, ref)
