@@ -20,6 +20,7 @@ from pazar.ports import Clock
 from pazar.services import seed, webhooks
 from pazar.services.runtime import Runtime
 from pazar.services.secrets_store import server_secret_key
+from pazar.wiring import wire_event_bus
 from pazar.worker import Worker
 
 log = logging.getLogger("pazar")
@@ -115,6 +116,7 @@ def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None
 ) -> Pazar:
     settings = settings or Settings()
+    wire_event_bus()
     runtime = runtime or Runtime.from_settings(settings, clock=clock)
     site_router = build_site_router(settings)
     console_app = console.build(runtime, site_router)

@@ -31,6 +31,7 @@ from pazar.services.adverts import EXPIRE_JOB, MODERATE_JOB
 from pazar.services.autoupload import jobs as autoupload_jobs
 from pazar.services.realestate import operations as re_operations
 from pazar.services.runtime import Runtime, Session
+from pazar.wiring import wire_event_bus
 
 log = logging.getLogger("pazar.worker")
 
@@ -81,6 +82,7 @@ class Worker:
         handlers: dict[str, Handler] | None = None,
         batched_kinds: frozenset[str] = BATCHED_KINDS,
     ) -> None:
+        wire_event_bus()
         self.runtime = runtime
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.batch = batch

@@ -13,6 +13,7 @@ import typer
 from pazar.config import Settings
 from pazar.domain.errors import DomainError
 from pazar.services.runtime import Runtime
+from pazar.wiring import wire_event_bus
 
 app = typer.Typer(help="pazar: a marketplace server speaking the OLX partner APIs.", no_args_is_help=True)
 
@@ -26,6 +27,7 @@ def run(work: Callable[[Runtime], Awaitable[T]]) -> T:
     """Run ``work`` on a runtime built from the environment; a DomainError is one line on stderr."""
 
     async def go() -> T:
+        wire_event_bus()
         runtime = Runtime.from_settings(Settings())
         try:
             return await work(runtime)

@@ -8,15 +8,15 @@ expiry) in the caller's transaction. They flush; the caller commits.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
 
-from pazar.db.models import Advert, AdvertEvent
-from pazar.db.queries import app_has_callback, count_up_to, lock_user, owned_adverts
+from pazar.db.models import Advert
+from pazar.db.queries import count_up_to, lock_user, owned_adverts
 from pazar.domain.adverts import (
     AdvertContext,
     AdvertRules,
@@ -396,7 +396,7 @@ async def create_advert(
     )
     session.add(advert)
     await session.flush()
-    await events.record(session, advert=advert, type=EventType.POSTED, now=now, source=command.source)
+    await events.publish(session, [events.of(advert, EventType.POSTED, now=now, source=command.source)])
     if advert.status == Status.NEW and schedule_moderation:
         await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
     return advert
@@ -428,7 +428,7 @@ async def update_advert(
         setattr(advert, name, value)
     advert.status = following.value
     advert.modified_at = now
-    await events.record(session, advert=advert, type=EventType.UPDATED, now=now, previous_status=previous)
+    await events.publish(session, [events.of(advert, EventType.UPDATED, now=now, previous_status=previous)])
     if following in (Status.NEW, Status.ACTIVE) and schedule_moderation:
         # Edits are moderated again: a rejected advert goes back to the queue, an active one is re-checked.
         await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
@@ -466,13 +466,17 @@ async def apply_command(
         advert.refreshed_at = now
         advert.valid_to = now + timedelta(days=valid_days(site))
         await schedule_expiry(session, advert, now=now)
-    await events.record(
+    await events.publish(
         session,
-        advert=advert,
-        type=EVENT_FOR_ACTION[action],
-        now=now,
-        previous_status=current.value,
-        is_success=command.is_success,
+        [
+            events.of(
+                advert,
+                EVENT_FOR_ACTION[action],
+                now=now,
+                previous_status=current.value,
+                is_success=command.is_success,
+            )
+        ],
     )
     if following == Status.NEW and schedule_moderation:
         await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
@@ -501,8 +505,8 @@ async def delete_advert(session: Session, *, principal: Principal, advert_id: in
     advert.status = transition(Status(advert.status), Action.DELETE).value
     advert.deleted = True
     advert.modified_at = clock.now()
-    await events.record(
-        session, advert=advert, type=EventType.DELETED, now=advert.modified_at, previous_status=previous
+    await events.publish(
+        session, [events.of(advert, EventType.DELETED, now=advert.modified_at, previous_status=previous)]
     )
     await session.flush()
     return advert
@@ -539,26 +543,12 @@ def slugify(text: str) -> str:
 #
 # The use cases above for many adverts of one owner at once: the same validation, statuses, transition
 # table, events and jobs, in a few statements instead of a few per advert. Each returns, per command and
-# in order, the advert id or the DomainError that refused that one (the others go on). When the owner's
-# app listens for webhooks, every advert goes through the one-advert use case instead, so its events fan
-# out exactly as they always do (``events.record``); that path also schedules its own moderation job.
+# in order, the advert id or the DomainError that refused that one (the others go on). Their events
+# travel on the same bus (``events.publish``) as those of the one-advert use cases.
 
 BulkResult = list[int | DomainError]
 # Core tables: executemany without the ORM's per-row bookkeeping (the rows are plain dicts anyway).
 ADVERTS = cast(Table, Advert.__table__)
-EVENTS = cast(Table, AdvertEvent.__table__)
-
-
-def _event_row(
-    advert_id: int, type: EventType, *, now: datetime, status: str, site_id: str, **payload: Any
-) -> dict[str, Any]:
-    """The row ``events.record`` writes, for an executemany insert."""
-    return {
-        "advert_id": advert_id,
-        "type": type.value,
-        "occurred_at": now,
-        "payload": {"status": status, "site": site_id, **payload},
-    }
 
 
 async def schedule_moderation_batch(
@@ -627,17 +617,6 @@ async def create_adverts_bulk(
     ``validated``: the caller checked these drafts with ``Validator`` against the same site data
     (the Autoupload import does when it takes the ads); they are not checked twice.
     """
-    if await _events_go_out(session, principal):
-        return await _one_by_one(
-            create_advert,
-            session,
-            commands,
-            site=site,
-            principal=principal,
-            clock=clock,
-            moderation_delay=moderation_delay,
-            schedule_moderation=schedule_moderation,
-        )
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
     results: list[int | DomainError | None] = []
@@ -692,15 +671,16 @@ async def create_adverts_bulk(
         inserted = await session.execute(insert(ADVERTS).returning(ADVERTS.c.uuid, ADVERTS.c.id), rows)
         by_uuid = {row_uuid: advert_id for row_uuid, advert_id in inserted.all()}
         ids = [by_uuid[row["uuid"]] for row in rows]
-        await session.execute(
-            insert(EVENTS),
+        await events.publish(
+            session,
             [
-                _event_row(
+                events.changed(
                     advert_id,
                     EventType.POSTED,
-                    now=now,
-                    status=row["status"],
+                    app_id=principal.app_id,
                     site_id=site.site_id,
+                    status=row["status"],
+                    now=now,
                     source=row["source"],
                 )
                 for advert_id, row in zip(ids, rows, strict=True)
@@ -712,26 +692,6 @@ async def create_adverts_bulk(
             fresh = [i for i, row in zip(ids, rows, strict=True) if row["status"] == Status.NEW.value]
             await schedule_moderation_batch(session, fresh, now=now, delay=moderation_delay)
     return [r for r in results if r is not None]
-
-
-async def _events_go_out(session: Session, principal: Principal) -> bool:
-    """Whether a bulk write's events must each reach the principal's app (its callback URL): then the
-    bulk write is made of single ones, whose events fan out one by one (``webhooks.on_event``)."""
-    owner_of(principal)
-    return await app_has_callback(session, principal.app_id)
-
-
-async def _one_by_one(
-    single: Callable[..., Awaitable[Advert]], session: Session, commands: Sequence[Any], **arguments: Any
-) -> BulkResult:
-    """A bulk call made of single ones (when every advert's events must fan out to a listening app)."""
-    results: BulkResult = []
-    for command in commands:
-        try:
-            results.append((await single(session, command=command, **arguments)).id)
-        except DomainError as exc:
-            results.append(exc)
-    return results
 
 
 async def _locked_many(session: Session, site_id: str, advert_ids: list[int]) -> dict[int, Advert]:
@@ -753,23 +713,12 @@ async def update_adverts_bulk(
     validated: bool = False,
 ) -> BulkResult:
     """``update_advert`` for many adverts of the principal's user (``validated``: as for create)."""
-    if await _events_go_out(session, principal):
-        return await _one_by_one(
-            update_advert,
-            session,
-            commands,
-            site=site,
-            principal=principal,
-            clock=clock,
-            moderation_delay=moderation_delay,
-            schedule_moderation=schedule_moderation,
-        )
     await lock_user(session, owner_of(principal))
     found = await _locked_many(session, principal.site_id, [c.advert_id for c in commands])
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
     now = clock.now()
     results: BulkResult = []
-    event_rows: list[dict[str, Any]] = []
+    changes: list[events.AdvertChanged] = []
     to_moderate: list[int] = []
     for command in commands:
         try:
@@ -795,22 +744,12 @@ async def update_adverts_bulk(
             setattr(advert, name, value)
         advert.status = following.value
         advert.modified_at = now
-        event_rows.append(
-            _event_row(
-                advert.id,
-                EventType.UPDATED,
-                now=now,
-                status=advert.status,
-                site_id=advert.site_id,
-                previous_status=previous,
-            )
-        )
+        changes.append(events.of(advert, EventType.UPDATED, now=now, previous_status=previous))
         if following in (Status.NEW, Status.ACTIVE):
             to_moderate.append(advert.id)
         results.append(advert.id)
     await session.flush()
-    if event_rows:
-        await session.execute(insert(EVENTS), event_rows)
+    await events.publish(session, changes)
     if schedule_moderation:
         await schedule_moderation_batch(session, to_moderate, now=now, delay=moderation_delay)
     return results
@@ -829,12 +768,11 @@ async def delete_adverts_bulk(
     (Partner API v2 refuses to delete an active advert; the Autoupload import's delete takes a
     published ad down, which is the deactivation and the deletion of the transition table.)
     """
-    listens = await _events_go_out(session, principal)
     await lock_user(session, owner_of(principal))
     found = await _locked_many(session, principal.site_id, advert_ids)
     now = clock.now()
     results: BulkResult = []
-    event_rows: list[dict[str, Any]] = []
+    changes: list[events.AdvertChanged] = []
     for advert_id in advert_ids:
         try:
             advert = _owned(found.get(advert_id), principal)
@@ -851,30 +789,11 @@ async def delete_adverts_bulk(
         for action, previous, following in zip(steps, statuses, statuses[1:], strict=False):
             advert.status = following.value
             extra = {"is_success": None} if action == Action.DEACTIVATE else {}
-            if listens:
-                await events.record(
-                    session,
-                    advert=advert,
-                    type=EVENT_FOR_ACTION[action],
-                    now=now,
-                    previous_status=previous.value,
-                    **extra,
-                )
-            else:
-                event_rows.append(
-                    _event_row(
-                        advert.id,
-                        EVENT_FOR_ACTION[action],
-                        now=now,
-                        status=following.value,
-                        site_id=advert.site_id,
-                        previous_status=previous.value,
-                        **extra,
-                    )
-                )
+            changes.append(
+                events.of(advert, EVENT_FOR_ACTION[action], now=now, previous_status=previous.value, **extra)
+            )
         advert.deleted = True
         results.append(advert.id)
     await session.flush()
-    if event_rows:
-        await session.execute(insert(EVENTS), event_rows)
+    await events.publish(session, changes)
     return results

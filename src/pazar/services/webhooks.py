@@ -2,7 +2,7 @@
 
 **Outbox.** ``notify`` writes one ``WebhookDelivery`` row (the seed 004 envelope) in the
 caller's transaction, so a notification exists exactly when the change that causes it
-commits. ``on_event`` (called by ``services.events.record`` for every advert event) turns
+commits. ``on_events`` (subscribed to the advert event bus, ``services.events``) turns
 events of adverts whose app has a callback URL into notifications.
 
 **Delivery.** A ``Dispatcher`` sends due deliveries concurrently through the SSRF-guarded
@@ -42,13 +42,14 @@ from sqlalchemy.orm import Session as SyncSession
 from standardwebhooks import Webhook
 
 from pazar.db.base import UTCDateTime
-from pazar.db.models import Advert, AdvertEvent, AdvertOperation, PartnerApp, WebhookAttempt, WebhookDelivery
+from pazar.db.models import Advert, AdvertOperation, PartnerApp, WebhookAttempt, WebhookDelivery
 from pazar.db.queries import app_has_callback
 from pazar.domain import webhooks as wire
 from pazar.domain.errors import NotFound
 from pazar.fetcher import FetchError, FetchPolicy, HttpFetcher
 from pazar.ports import Clock, SystemClock
 from pazar.services import adverts as advert_service
+from pazar.services.events import AdvertChanged
 from pazar.services.runtime import Runtime, Session
 
 log = logging.getLogger("pazar.webhooks")
@@ -139,25 +140,46 @@ async def notify(
     return delivery
 
 
-async def on_event(session: Session, *, advert: Advert, event: AdvertEvent) -> None:
-    """Fan an advert event out to its app's callback URL, and settle an operation its verdict ends.
+async def on_events(session: Session, events: Sequence[AdvertChanged]) -> None:
+    """The bus's webhook subscriber: fan each advert event out to its app's callback URL, and settle
+    the operation a verdict ends (``meta`` shows its outcome whether or not the app has a callback URL).
 
-    An operation is settled (``meta`` shows its outcome) whether or not the app has a callback URL.
+    Events raised inside an RE operation are answered by the operation itself (``OPERATION_KEY``).
     """
-    if session.info.get(OPERATION_KEY) is not None or advert.app_id is None:
+    if session.info.get(OPERATION_KEY) is not None:
         return
-    verdict = event.type in wire.VERDICTS
-    # Most events of most apps go nowhere: one column tells, before the whole app is loaded.
-    if not verdict and not await app_has_callback(session, advert.app_id):
+    heard: list[AdvertChanged] = []
+    for change in events:
+        if change.app_id is None:
+            continue
+        # Most events of most apps go nowhere: one column tells, before any advert is loaded.
+        if change.type.value in wire.VERDICTS or await app_has_callback(session, change.app_id):
+            heard.append(change)
+    if not heard:
         return
-    app = await session.get(PartnerApp, advert.app_id)
-    if app is None:
-        return
+    # The adverts as the batch left them (a Core UPDATE may have changed rows this session holds);
+    # flushed first, so reading them back cannot undo a change still pending in the session.
+    await session.flush()
+    stmt = (
+        select(Advert)
+        .where(Advert.id.in_({change.advert_id for change in heard}))
+        .execution_options(populate_existing=True)
+    )
+    found = {advert.id: advert for advert in (await session.execute(stmt)).scalars()}
+    for change in heard:
+        advert = found.get(change.advert_id)
+        app = await session.get(PartnerApp, change.app_id)
+        if advert is not None and app is not None:
+            await _fan_out(session, app=app, advert=advert, event=change)
+
+
+async def _fan_out(session: Session, *, app: PartnerApp, advert: Advert, event: AdvertChanged) -> None:
+    verdict = event.type.value in wire.VERDICTS
     waiting = await _waiting_operation(session, advert.id) if verdict else None
     notice = wire.after_event(
-        event_type=event.type,
-        previous_status=event.payload.get("previous_status"),
-        status=advert.status,
+        event_type=event.type.value,
+        previous_status=event.previous_status,
+        status=event.status,
         waiting_kind=waiting.kind if waiting is not None else None,
     )
     if notice is None:

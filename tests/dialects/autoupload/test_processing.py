@@ -190,7 +190,8 @@ async def test_an_ad_claimed_by_a_partner_app_is_left_alone(world: World) -> Non
             .values(
                 external_id="0f8fad5b-d9cb-469f-a165-70867728950e",
                 claimed_at=world.clock.now(),
-                extra={"custom_fields": {"id": "m1"}},
+                # As the RE migration's claim leaves it: the legacy id kept apart from custom_fields.
+                extra={"custom_fields": {"id": "m1"}, "legacy_external_id": "m1"},
             )
         )
     token = await me.imported([car_ad("m1", subject="Audi A1 de novo")])

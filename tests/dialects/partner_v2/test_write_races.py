@@ -8,6 +8,7 @@ category allows.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -18,7 +19,11 @@ from sqlalchemy import func, select
 from pazar.app import Pazar, create_app
 from pazar.config import Settings
 from pazar.db.models import Advert, AdvertEvent
+from pazar.domain.commands import ModerationDecision
+from pazar.domain.errors import BadRequest
+from pazar.domain.lifecycle import Action
 from pazar.ports import ManualClock
+from pazar.services import moderation
 from pazar.services.runtime import Runtime
 from support import CARS, Seller, World, bad_request, phone_advert, run_jobs, seller
 
@@ -186,3 +191,24 @@ async def test_reactivating_an_old_advert_respects_the_limit(world: World) -> No
     refused = await me.command(car_1, "activate")
     assert refused.json() == bad_request("You have reached the limit of free adverts in this category")
     assert await me.status(car_1) == "removed_by_user"
+
+
+async def test_a_moderator_accepting_a_blocked_advert_needs_a_free_slot(world: World) -> None:
+    me = await seller(world)
+    blocked = await _active(world, me, car_advert())
+    runtime = world.app.runtime
+    decide = functools.partial(
+        moderation.moderator_decision, site_for=runtime.reference.get, clock=world.clock
+    )
+    async with runtime.db.transaction() as session:
+        await decide(session, decision=ModerationDecision(blocked, Action.BLOCK, "spam", None, "human"))
+    car_2 = await _active(world, me, car_advert(external_id="car-2"))  # the slot the blocked car left
+    with pytest.raises(BadRequest) as refused:
+        async with runtime.db.transaction() as session:
+            await decide(session, decision=ModerationDecision(blocked, Action.ACCEPT, None, None, "human"))
+    assert refused.value.code == "limit_reached"
+    assert await me.status(blocked) == "blocked"
+    assert (await me.command(car_2, "deactivate", is_success=True)).status_code == 204
+    async with runtime.db.transaction() as session:
+        await decide(session, decision=ModerationDecision(blocked, Action.ACCEPT, None, None, "human"))
+    assert await me.status(blocked) == "active"
