@@ -23,6 +23,7 @@ from pazar.services.autoupload.imports import DELETE, INSERT, ImportAd
 ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_{}-]{1,19}")
 OPERATIONS: Final = (INSERT, DELETE)
 CURRENCY: Final = "BRL"
+NUL_MESSAGE: Final = "NUL characters are not allowed"
 
 
 class ShapeError(Exception):
@@ -117,8 +118,38 @@ def _attribute(code: str, value: Any) -> AttributeValue:
     return AttributeValue(code, value=_param_text(value))
 
 
-def read_ad(raw: dict[str, Any]) -> ImportAd:
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_errors(raw: dict[str, Any]) -> list[FieldError]:
+    """NUL anywhere in an ad: ``ERROR_<FIELD>_INVALID`` on both databases (PostgreSQL stores no NUL)."""
     errors: list[FieldError] = []
+    for key, value in raw.items():
+        if key == "params" and isinstance(value, dict):
+            errors += [
+                FieldError(f"params.{code}", NUL_MESSAGE, "invalid")
+                for code, item in value.items()
+                if _has_nul(code) or _has_nul(item)
+            ]
+        elif _has_nul(key) or _has_nul(value):
+            errors.append(FieldError(str(key).replace("\x00", ""), NUL_MESSAGE, "invalid"))
+    return errors
+
+
+def read_ad(raw: dict[str, Any]) -> ImportAd:
+    errors = _nul_errors(raw)
+    if errors:
+        sent_id = _number_text(raw.get("id"))
+        sent_operation = str(raw.get("operation")).replace("\x00", "")
+        clean_id = sent_id.replace("\x00", "") if sent_id is not None else None
+        return ImportAd(ref=clean_id, operation=sent_operation, errors=tuple(errors))
     given_id = raw.get("id")
     ref = _number_text(given_id)
     if ref is None or not ID_PATTERN.fullmatch(ref):

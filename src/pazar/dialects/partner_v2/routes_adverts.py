@@ -69,6 +69,8 @@ async def list_adverts(
     session: Session = SessionDep,
     principal: Principal = Depends(READ_USER),
 ) -> Response:
+    if external_id is not None and "\x00" in external_id:
+        raise ValidationFailed([FieldError("external_id", "Invalid value", "invalid")])
     site = await _site(request, session)
     found = await adverts.list_owned(
         session,
