@@ -9,9 +9,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from pazar.db.models import AccessToken, AuthorizationCode, PartnerApp, RefreshToken, User
 from pazar.domain.brasil import AUTOUPLOAD_SCOPES, AUTOUPLOAD_TOKEN_POLICY
@@ -36,6 +36,10 @@ from pazar.services.runtime import Session
 from pazar.services.token_cache import BearerGrant, TokenCache
 
 INVALID_REFRESH_TITLE = "Provided authorization credentials are invalid or expired."
+# A superseded refresh token presented this soon after its successor was issued is a client's
+# concurrent or retried request (answered invalid_grant); later, it is a replay (RFC 9700 section 4.14)
+# and the whole grant is revoked.
+REUSE_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +263,11 @@ async def _refresh(
         raise OAuthError("invalid_request", 'Missing parameter: "refresh_token" is required')
     stmt = select(RefreshToken).where(RefreshToken.token_hash == token_digest(request.refresh_token))
     current = (await session.execute(stmt)).scalar_one_or_none()
-    if current is None or current.app_id != app.id or current.replaced_at is not None:
+    if current is None or current.app_id != app.id:
+        raise _invalid_refresh()
+    if current.replaced_at is not None:
+        if now - current.replaced_at > REUSE_GRACE:
+            await _revoke_grant(session, app_id=app.id, user_id=current.user_id, now=now)
         raise _invalid_refresh()
     if current.expires_at <= now:
         raise _invalid_refresh("Refresh token has expired")
@@ -273,10 +281,34 @@ async def _refresh(
             session, app=app, user_id=current.user_id, scope=scope, now=now, tokens=tokens, policy=policy
         )
         return IssuedTokens(access, int(policy.access_ttl.total_seconds()), scope, request.refresh_token)
-    current.replaced_at = now
+    # Single use, also under concurrency: only one request can supersede the token.
+    claimed = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == current.id, RefreshToken.replaced_at.is_(None))
+        .values(replaced_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise _invalid_refresh()
     return await _issue(
         session, app=app, user_id=current.user_id, scope=scope, now=now, tokens=tokens, policy=policy
     )
+
+
+async def _revoke_grant(session: Session, *, app_id: int, user_id: int | None, now: datetime) -> None:
+    """A replayed refresh token: every live token of this app for this user (or for the app alone) ends.
+
+    The server cannot tell the thief from the client, so both lose the grant and the user authorizes
+    again. Committed here because the request itself then fails (and would roll it back).
+    """
+    owner = RefreshToken.user_id == user_id if user_id is not None else RefreshToken.user_id.is_(None)
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.app_id == app_id, owner, RefreshToken.replaced_at.is_(None))
+        .values(replaced_at=now)
+    )
+    holder = AccessToken.user_id == user_id if user_id is not None else AccessToken.user_id.is_(None)
+    await session.execute(delete(AccessToken).where(AccessToken.app_id == app_id, holder))
+    await session.commit()
 
 
 async def _new_access_token(

@@ -39,6 +39,8 @@ def _text(fields: dict[str, Any], name: str) -> str | None:
     value = fields.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, str) and "\x00" in value:  # fits no column on PostgreSQL: refused everywhere
+        raise OAuthError("invalid_request", f'Parameter "{name}" must not contain NUL characters')
     return value if isinstance(value, str) and value else None
 
 

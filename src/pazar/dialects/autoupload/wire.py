@@ -13,6 +13,7 @@ import re
 from typing import Any, Final
 
 import orjson
+import rapidjson
 
 from pazar.dialects.common.body import BodyError, decode_utf8
 from pazar.domain.commands import AdvertDraft, AttributeValue, Contact, Location, Price
@@ -22,8 +23,7 @@ from pazar.services.autoupload.imports import DELETE, INSERT, ImportAd
 ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_{}-]{1,19}")
 OPERATIONS: Final = (INSERT, DELETE)
 CURRENCY: Final = "BRL"
-# A comma followed only by white space and a closing bracket, outside strings.
-_TRAILING_COMMA: Final = re.compile(rb'("(?:[^"\\]|\\.)*")|,(\s*[}\]])', re.DOTALL)
+NUL_MESSAGE: Final = "NUL characters are not allowed"
 
 
 class ShapeError(Exception):
@@ -43,12 +43,23 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        try:
-            value = orjson.loads(_TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), raw))
-        except orjson.JSONDecodeError as exc:
-            raise BodyError(BodyError.MALFORMED, "Malformed JSON") from exc
+        value = _lenient_loads(raw)
     if not isinstance(value, dict):
         raise BodyError(BodyError.NOT_OBJECT, "A JSON object is expected")
+    return value
+
+
+def _lenient_loads(raw: bytes) -> Any:
+    """JSON with trailing commas, in one linear pass (rapidjson's own mode, no regular expression).
+
+    The result must also be what orjson accepts (integers within 64 bits, at most 254 levels deep once
+    re-encoded), so a trailing comma never makes a body acceptable that would otherwise be refused.
+    """
+    try:
+        value = rapidjson.loads(raw, parse_mode=rapidjson.PM_TRAILING_COMMAS, allow_nan=False)
+        orjson.dumps(value)
+    except (ValueError, RecursionError, TypeError) as exc:  # decode errors, depth, orjson's limits
+        raise BodyError(BodyError.MALFORMED, "Malformed JSON") from exc
     return value
 
 
@@ -107,8 +118,38 @@ def _attribute(code: str, value: Any) -> AttributeValue:
     return AttributeValue(code, value=_param_text(value))
 
 
-def read_ad(raw: dict[str, Any]) -> ImportAd:
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_errors(raw: dict[str, Any]) -> list[FieldError]:
+    """NUL anywhere in an ad: ``ERROR_<FIELD>_INVALID`` on both databases (PostgreSQL stores no NUL)."""
     errors: list[FieldError] = []
+    for key, value in raw.items():
+        if key == "params" and isinstance(value, dict):
+            errors += [
+                FieldError(f"params.{code}", NUL_MESSAGE, "invalid")
+                for code, item in value.items()
+                if _has_nul(code) or _has_nul(item)
+            ]
+        elif _has_nul(key) or _has_nul(value):
+            errors.append(FieldError(str(key).replace("\x00", ""), NUL_MESSAGE, "invalid"))
+    return errors
+
+
+def read_ad(raw: dict[str, Any]) -> ImportAd:
+    errors = _nul_errors(raw)
+    if errors:
+        sent_id = _number_text(raw.get("id"))
+        sent_operation = str(raw.get("operation")).replace("\x00", "")
+        clean_id = sent_id.replace("\x00", "") if sent_id is not None else None
+        return ImportAd(ref=clean_id, operation=sent_operation, errors=tuple(errors))
     given_id = raw.get("id")
     ref = _number_text(given_id)
     if ref is None or not ID_PATTERN.fullmatch(ref):

@@ -57,7 +57,14 @@ def _as_text(fields: dict[str, Any], name: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise OAuthError("invalid_request", f'Parameter "{name}" must be a string')
-    return str(value)
+    return _without_nul(str(value), name)
+
+
+def _without_nul(value: str, name: str) -> str:
+    """NUL fits no column on PostgreSQL and no credential anywhere: refused the same on every database."""
+    if "\x00" in value:
+        raise OAuthError("invalid_request", f'Parameter "{name}" must not contain NUL characters')
+    return value
 
 
 def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
@@ -69,7 +76,7 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     except (binascii.Error, UnicodeDecodeError):
         return None, None
     client_id, _, secret = decoded.partition(":")
-    return client_id or None, secret or None
+    return _without_nul(client_id, "client_id") or None, _without_nul(secret, "client_secret") or None
 
 
 async def read_token_request(request: Request, *, limit: int, basic_first: bool = False) -> TokenRequest:

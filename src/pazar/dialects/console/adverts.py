@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
+from pazar.dialects.common.ids import RowId, possible_id
 from pazar.dialects.common.responses import json_response
 from pazar.dialects.console import html
 from pazar.dialects.console.authorize import SESSION_COOKIE
@@ -22,7 +23,8 @@ _PAGE = re.compile(r"^(?:[a-z0-9-]*-)?ID([0-9a-z]{1,12})\.html$")
 
 def advert_id_from(slug: str) -> int | None:
     match = _PAGE.match(slug)
-    return int(match.group(1), 36) if match else None
+    advert_id = int(match.group(1), 36) if match else None
+    return advert_id if advert_id is not None and possible_id(advert_id) else None
 
 
 @router.get("/d/oferta/{slug}", include_in_schema=False)
@@ -50,7 +52,7 @@ async def advert_page(slug: str, session: Session = SessionDep) -> Response:
 
 
 @router.post("/offers/{advert_id}/phone", include_in_schema=False)
-async def reveal_phone(advert_id: int, session: Session = SessionDep) -> Response:
+async def reveal_phone(advert_id: RowId, session: Session = SessionDep) -> Response:
     advert = await statistics.public_advert(session, advert_id)
     await statistics.count_phone_view(session, advert_id)
     return json_response(
@@ -60,7 +62,7 @@ async def reveal_phone(advert_id: int, session: Session = SessionDep) -> Respons
 
 @router.post("/offers/{advert_id}/observe", include_in_schema=False)
 @router.delete("/offers/{advert_id}/observe", include_in_schema=False)
-async def observe(advert_id: int, request: Request, session: Session = SessionDep) -> Response:
+async def observe(advert_id: RowId, request: Request, session: Session = SessionDep) -> Response:
     """Follow (POST) or stop following (DELETE) an advert; needs a logged-in marketplace user."""
     runtime = runtime_of(request)
     user_id = web_sessions.verify(

@@ -6,6 +6,7 @@ import logging
 from dataclasses import replace
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -57,6 +58,11 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     async def on_domain_error(_: Request, exc: DomainError) -> Response:
         status = 404 if isinstance(exc, NotFound) else 400
         return html.error_page("Not found" if status == 404 else "Error", exc.message, status)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_params(_: Request, exc: RequestValidationError) -> Response:
+        # Only path ids are typed here: one no row can have is a page that does not exist.
+        return html.error_page("Not found", "This page does not exist.", 404)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from pazar.dialects.common.body import parse_json, read_limited
 from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
+from pazar.dialects.common.ids import RowId
 from pazar.dialects.common.responses import json_response, no_content
 from pazar.dialects.partner_v2 import wire
 from pazar.dialects.partner_v2.schemas import AdvertIn, CommandIn, parse, to_draft
@@ -68,6 +69,8 @@ async def list_adverts(
     session: Session = SessionDep,
     principal: Principal = Depends(READ_USER),
 ) -> Response:
+    if external_id is not None and "\x00" in external_id:
+        raise ValidationFailed([FieldError("external_id", "Invalid value", "invalid")])
     site = await _site(request, session)
     found = await adverts.list_owned(
         session,
@@ -100,7 +103,10 @@ async def create_advert(
 
 @router.get("/adverts/{advert_id}")
 async def get_advert(
-    advert_id: int, request: Request, session: Session = SessionDep, principal: Principal = Depends(READ_USER)
+    advert_id: RowId,
+    request: Request,
+    session: Session = SessionDep,
+    principal: Principal = Depends(READ_USER),
 ) -> Response:
     site = await _site(request, session)
     advert = await adverts.get_owned(session, principal=principal, advert_id=advert_id)
@@ -109,7 +115,7 @@ async def get_advert(
 
 @router.put("/adverts/{advert_id}")
 async def update_advert(
-    advert_id: int,
+    advert_id: RowId,
     request: Request,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
@@ -129,7 +135,7 @@ async def update_advert(
 
 @router.delete("/adverts/{advert_id}")
 async def delete_advert(
-    advert_id: int,
+    advert_id: RowId,
     request: Request,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
@@ -142,7 +148,7 @@ async def delete_advert(
 
 @router.post("/adverts/{advert_id}/commands")
 async def advert_command(
-    advert_id: int,
+    advert_id: RowId,
     request: Request,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
@@ -165,7 +171,7 @@ async def advert_command(
 
 @router.get("/adverts/{advert_id}/statistics")
 async def advert_statistics(
-    advert_id: int, session: Session = SessionDep, principal: Principal = Depends(READ_USER)
+    advert_id: RowId, session: Session = SessionDep, principal: Principal = Depends(READ_USER)
 ) -> Response:
     advert = await adverts.get_owned(session, principal=principal, advert_id=advert_id)
     stats = await statistics.of(session, advert)
@@ -182,7 +188,7 @@ async def advert_statistics(
 
 @router.delete("/adverts/{advert_id}/statistics/{statistic_name}")
 async def reset_statistic(
-    advert_id: int,
+    advert_id: RowId,
     statistic_name: str,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
+from pazar.dialects.common.ids import RowId
 from pazar.dialects.common.responses import json_response
 from pazar.dialects.partner_v2 import wire
 from pazar.dialects.partner_v2.security import READ, V2_ONLY
@@ -34,7 +35,7 @@ async def regions(request: Request, session: Session = SessionDep, _: Principal 
 
 @router.get("/regions/{region_id}")
 async def region(
-    region_id: int, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
+    region_id: RowId, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
 ) -> Response:
     site = await _site(request, session)
     return _data(wire.region(site.region(region_id)))
@@ -55,7 +56,7 @@ async def cities(
 
 @router.get("/cities/{city_id}")
 async def city(
-    city_id: int, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
+    city_id: RowId, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
 ) -> Response:
     site = await _site(request, session)
     return _data(wire.city(site.city(city_id)))
@@ -63,7 +64,7 @@ async def city(
 
 @router.get("/cities/{city_id}/districts")
 async def city_districts(
-    city_id: int, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
+    city_id: RowId, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
 ) -> Response:
     site = await _site(request, session)
     site.city(city_id)
@@ -80,7 +81,7 @@ async def districts(
 
 @router.get("/districts/{district_id}")
 async def district(
-    district_id: int, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
+    district_id: RowId, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
 ) -> Response:
     site = await _site(request, session)
     return _data(wire.district(site.district(district_id)))
@@ -189,7 +190,7 @@ async def category_suggestion(
 
 @router.get("/categories/{category_id}")
 async def category(
-    category_id: int, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
+    category_id: RowId, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
 ) -> Response:
     site = await _site(request, session)
     language = site.language_for(request.headers.get("accept-language"))
@@ -198,7 +199,7 @@ async def category(
 
 @router.get("/categories/{category_id}/attributes")
 async def category_attributes(
-    category_id: int, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
+    category_id: RowId, request: Request, session: Session = SessionDep, _: Principal = Depends(READ)
 ) -> Response:
     site = await _site(request, session)
     language = site.language_for(request.headers.get("accept-language"))

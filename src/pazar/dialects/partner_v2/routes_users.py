@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
+from pazar.dialects.common.ids import RowId
 from pazar.dialects.common.responses import json_response
 from pazar.dialects.partner_v2 import wire
 from pazar.dialects.partner_v2.security import READ, READ_USER
@@ -27,6 +28,8 @@ async def me(
 
 
 @router.get("/users/{user_id}")
-async def user(user_id: int, session: Session = SessionDep, principal: Principal = Depends(READ)) -> Response:
+async def user(
+    user_id: RowId, session: Session = SessionDep, principal: Principal = Depends(READ)
+) -> Response:
     found = await accounts.get_user(session, site_id=principal.site_id, user_id=user_id)
     return json_response({"data": wire.public_user(found)})

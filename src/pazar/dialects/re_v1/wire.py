@@ -60,6 +60,9 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.invalid(field)
             return None
+        if isinstance(value, str) and "\x00" in value:  # NUL: refused on both databases alike
+            self.invalid(field)
+            return None
         return value if isinstance(value, str) else _number_text(value)
 
     def number(self, value: Any, field: str) -> float | None:
