@@ -20,7 +20,9 @@ from pazar.services.runtime import Session
 
 router = APIRouter(prefix="/api/partner")
 
-ImageId = Path(ge=1, le=INT32)
+# One Path per parameter name: FastAPI binds a Path object to the first name it is used with.
+LogoId = Path(ge=1, le=INT32)
+BannerId = Path(ge=1, le=INT32)
 AdvertId = Path(ge=1, le=INT32)
 Scalar = Text | int
 
@@ -164,7 +166,7 @@ async def add_business_logo(
 
 @router.delete("/users-business/me/logos/{logo_id}")
 async def delete_business_logo(
-    logo_id: int = ImageId, session: Session = SessionDep, principal: Principal = Depends(WRITE_USER)
+    logo_id: int = LogoId, session: Session = SessionDep, principal: Principal = Depends(WRITE_USER)
 ) -> Response:
     return await _delete_business_image(session, principal, rules.LOGO, logo_id)
 
@@ -185,7 +187,7 @@ async def add_business_banner(
 
 @router.delete("/users-business/me/banners/{banner_id}")
 async def delete_business_banner(
-    banner_id: int = ImageId, session: Session = SessionDep, principal: Principal = Depends(WRITE_USER)
+    banner_id: int = BannerId, session: Session = SessionDep, principal: Principal = Depends(WRITE_USER)
 ) -> Response:
     return await _delete_business_image(session, principal, rules.BANNER, banner_id)
 
@@ -232,7 +234,7 @@ async def add_advert_logo(
 @router.delete("/adverts/{advert_id}/logos/{logo_id}")
 async def delete_advert_logo(
     advert_id: int = AdvertId,
-    logo_id: int = ImageId,
+    logo_id: int = LogoId,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
 ) -> Response:
