@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from pazar.db.models import MediaImage
+from pazar.db.models import Advert, MediaImage
 from pazar.db.queries import lock_user
 from pazar.domain import messaging as rules
 from pazar.domain.errors import BadRequest, FieldError, NotFound, ValidationFailed
@@ -168,14 +168,16 @@ class Served:
 
 
 async def served(session: Session, *, public_id: str, extension: str) -> Served | None:
-    """The bytes behind ``/media/{public_id}.{extension}``, or None."""
+    """The bytes behind ``/media/{public_id}.{extension}``, or None (also for a deleted advert's logo)."""
     if len(public_id) != 32 or not public_id.isalnum():
         return None
     row = (
         await session.execute(
-            select(MediaImage.content_type, MediaImage.data).where(MediaImage.public_id == public_id)
+            select(MediaImage.content_type, MediaImage.data, Advert.deleted)
+            .outerjoin(Advert, Advert.id == MediaImage.advert_id)
+            .where(MediaImage.public_id == public_id)
         )
     ).one_or_none()
-    if row is None or images.EXTENSIONS.get(extension) != row.content_type:
+    if row is None or row.deleted or images.EXTENSIONS.get(extension) != row.content_type:
         return None
     return Served(row.content_type, row.data)
