@@ -79,6 +79,7 @@ async def buyer_section(request: Request, session: Session, advert: Advert) -> s
         f"<section id='messages'><h2>Write to the seller</h2>{''.join(items)}"
         f"<form method='post' action='/offers/{advert.id}/messages'>{csrf}{who_fields}"
         f"<label>Message <textarea name='text' maxlength='{rules.MAX_TEXT}' rows='4' required></textarea></label>"
+        "<label>Image URL (optional) <input name='attachment_url' type='url' maxlength='2048'></label>"
         "<button type='submit'>Send</button></form></section>"
     )
 
@@ -108,6 +109,8 @@ async def send(advert_id: str, request: Request, session: Session = SessionDep) 
     advert = await statistics.public_advert(session, int(advert_id))
     set_cookie = False
     try:
+        urls = messaging.check_attachment_urls([u for u in [form.get("attachment_url", "").strip()] if u])
+        fetched = await media.fetch_all(runtime, urls)  # before any write: no lock held while downloading
         if user_id is not None:
             buyer = await messaging.registered_buyer(session, site_id=site, user_id=user_id)
         else:
@@ -123,6 +126,10 @@ async def send(advert_id: str, request: Request, session: Session = SessionDep) 
                 session, site_id=site, name=name, email=email, clock=runtime.clock
             )
             set_cookie = returning is None
+        rules.message_text(form.get("text", ""))
+        stored = await messaging.attach(
+            session, runtime=runtime, site_id=site, author_id=buyer.user_id, urls=urls, fetched=fetched
+        )
         await messaging.post_as_buyer(
             session,
             site_id=site,
@@ -130,6 +137,7 @@ async def send(advert_id: str, request: Request, session: Session = SessionDep) 
             buyer=buyer,
             text=form.get("text", ""),
             clock=runtime.clock,
+            attachments=stored,
         )
     except ValidationFailed as exc:
         return _problem(exc)
