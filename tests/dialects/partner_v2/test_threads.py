@@ -279,3 +279,25 @@ async def test_an_inactive_advert_takes_no_messages(world: World) -> None:
         assert response.status_code == 404
     assert (await world.get("/threads", me.token)).json() == {"data": []}
     assert V2  # the Version header is part of every partner call above
+
+
+async def test_the_shared_v2_guards_hold_on_messaging_routes(world: World) -> None:
+    me, advert = await active_advert(world)
+    async with browser(world) as buyer:
+        await write(buyer, advert, "Hej")
+    [thread] = (await me.get("/threads")).json()["data"]
+    no_version = await world.http.get("/api/partner/threads", headers={"Authorization": f"Bearer {me.token}"})
+    assert no_version.json() == {"data": bad_request("Missing required 'Version' header!")}
+    anonymous = await world.http.get("/api/partner/threads", headers=V2)
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "invalid_token"
+    huge = await world.http.post(
+        f"/api/partner/threads/{thread['id']}/messages",
+        content=b'{"text": "' + b"x" * 300_000 + b'"}',
+        headers={**headers(me.token), "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413 and huge.json()["error"]["title"] == "Payload Too Large"
+    listed = await world.http.post(
+        f"/api/partner/threads/{thread['id']}/messages", json=["text"], headers=headers(me.token)
+    )
+    assert listed.status_code == 400 and "error" in listed.json().get("data", listed.json())
+    assert (await me.get(f"/threads/{thread['id']}")).json()["data"]["total_count"] == 1
