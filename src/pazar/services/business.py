@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pazar.db.models import BusinessProfile, MediaImage, User
+from pazar.db.queries import lock_user
 from pazar.domain import messaging as rules
 from pazar.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from pazar.ports import Clock
@@ -101,7 +102,8 @@ async def update(
         values["address"] = _address(change.address)
     if change.phones is not None:
         values["phones"] = rules.phones(change.phones)
-    profile = await session.get(BusinessProfile, user.id, with_for_update=True)
+    await lock_user(session, user.id)  # one user's PUTs queue: the only conflict left is the subdomain
+    profile = await session.get(BusinessProfile, user.id)
     if profile is None:
         profile = BusinessProfile(user_id=user.id, site_id=site_id, phones=[], updated_at=clock.now())
         session.add(profile)

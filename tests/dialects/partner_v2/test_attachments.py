@@ -114,11 +114,15 @@ async def test_private_attachment_urls_are_refused_by_the_apps_own_fetcher(world
 
 
 async def test_a_phone_goes_with_a_reply_in_jobs_only(world: World) -> None:
-    me, _, tid = await _thread(world, body=job_advert())
-    path = f"/threads/{tid}/messages"
-    assert (
-        await api_post(world, me.token, path, {"text": "Zapraszamy", "phone": "601 234 567"})
-    ).status_code == 200
+    me, advert = await active_advert(world, body=job_advert())
+    async with browser(world) as buyer:
+        assert (await write(buyer, advert, "Dzień dobry")).status_code == 303
+        [thread] = (await me.get("/threads")).json()["data"]
+        tid = thread["id"]
+        path = f"/threads/{tid}/messages"
+        sent = await api_post(world, me.token, path, {"text": "Zapraszamy", "phone": "601 234 567"})
+        assert sent.status_code == 200
+        assert "Phone: 601 234 567" in (await buyer.get(page_path(advert["url"]))).text
     assert (await api_post(world, me.token, path, {"text": "x", "phone": "call me"})).json() == validation(
         ("phone", "Invalid phone format")
     )

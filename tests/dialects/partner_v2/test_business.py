@@ -132,3 +132,10 @@ async def test_a_subdomain_is_unique_per_site_even_when_two_users_race_for_it(wo
     assert loser.json() == taken
     owners = [(await s.get("/users-business/me")).json()["data"]["subdomain"] for s in (first, second)]
     assert owners.count(contested) == 1
+
+
+async def test_one_user_racing_with_themself_is_not_a_subdomain_conflict(world: World) -> None:
+    me = await seller(world, business=True)
+    results = await asyncio.gather(*(_put(world, me.token, {"name": f"Firma {n}"}) for n in range(5)))
+    assert [r.status_code for r in results] == [200] * 5
+    assert (await me.get("/users-business/me")).json()["data"]["name"].startswith("Firma ")

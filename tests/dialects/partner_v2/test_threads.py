@@ -30,6 +30,8 @@ async def test_a_buyer_writes_the_partner_replies_the_buyer_sees_it_and_mark_as_
             "is_favourite": False,
         }
         assert thread["interlocutor_id"] != me.user.id
+        who = await me.get(f"/users/{thread['interlocutor_id']}")
+        assert who.json() == {"data": {"id": thread["interlocutor_id"], "name": "Ola", "avatar": None}}
         tid = thread["id"]
         assert (await me.get(f"/threads/{tid}")).json() == {"data": thread}
 

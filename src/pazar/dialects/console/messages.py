@@ -66,6 +66,7 @@ async def buyer_section(request: Request, session: Session, advert: Advert) -> s
                 f"<div class='message'><b>{who}</b> <span class='muted'>"
                 f"{m.created_at.strftime('%Y-%m-%d %H:%M')}</span>"
                 f"<p style='white-space:pre-wrap'>{escape(m.text)}</p>"
+                f"{f'<p>Phone: {escape(m.phone)}</p>' if m.phone else ''}"
                 f"{f'<ul>{files}</ul>' if files else ''}</div>"
             )
     who_fields = (
