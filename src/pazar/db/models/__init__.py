@@ -5,6 +5,7 @@ from pazar.db.models.adverts import Advert, AdvertEvent, AdvertObserver
 from pazar.db.models.autoupload import StoredImage
 from pazar.db.models.imports import ImportBatch, ImportItem
 from pazar.db.models.jobs import Job
+from pazar.db.models.messaging import BusinessProfile, MediaImage, Message, MessageThread
 from pazar.db.models.oauth import AccessToken, AuthorizationCode, RefreshToken
 from pazar.db.models.sites import Category, City, District, Region, ServerSecret, Site
 from pazar.db.models.webhooks import AdvertOperation, WebhookAttempt, WebhookDelivery
@@ -16,12 +17,16 @@ __all__ = [
     "AdvertObserver",
     "AdvertOperation",
     "AuthorizationCode",
+    "BusinessProfile",
     "Category",
     "City",
     "District",
     "ImportBatch",
     "ImportItem",
     "Job",
+    "MediaImage",
+    "Message",
+    "MessageThread",
     "PartnerApp",
     "RefreshToken",
     "Region",

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
 from pazar.dialects.common.ids import RowId, possible_id
 from pazar.dialects.common.responses import json_response
-from pazar.dialects.console import html
+from pazar.dialects.console import html, messages
 from pazar.dialects.console.authorize import SESSION_COOKIE
 from pazar.services import statistics, web_sessions
 from pazar.services.runtime import Session
@@ -28,7 +28,7 @@ def advert_id_from(slug: str) -> int | None:
 
 
 @router.get("/d/oferta/{slug}", include_in_schema=False)
-async def advert_page(slug: str, session: Session = SessionDep) -> Response:
+async def advert_page(slug: str, request: Request, session: Session = SessionDep) -> Response:
     advert_id = advert_id_from(slug)
     if advert_id is None:
         return html.error_page("Not found", "This advert does not exist.", 404)
@@ -47,7 +47,8 @@ async def advert_page(slug: str, session: Session = SessionDep) -> Response:
         f"<h1>{escape(advert.title)}</h1><p><b>{escape(price_text)}</b></p>{images}"
         f"<p style='white-space:pre-wrap'>{escape(advert.description)}</p>"
         f"<p>{escape(str(advert.contact.get('name') or ''))}</p>"
-        f"<form method='post' action='/offers/{advert.id}/phone'><button>Show phone</button></form>",
+        f"<form method='post' action='/offers/{advert.id}/phone'><button>Show phone</button></form>"
+        f"{await messages.buyer_section(request, session, advert)}",
     )
 
 

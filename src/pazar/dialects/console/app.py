@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.context import SiteRouter
-from pazar.dialects.console import adverts, html
+from pazar.dialects.console import adverts, html, messages
 from pazar.dialects.console.authorize import FlowSpec, build_router
 from pazar.domain.brasil import AUTOUPLOAD_SCOPES
 from pazar.domain.errors import DomainError, NotFound
@@ -43,6 +43,7 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app.include_router(build_router(replace(RE_FLOW, path="/pt/crm/authorization")))
     app.include_router(build_router(FlowSpec(path="/oauth", known_scopes=AUTOUPLOAD_SCOPES)))
     app.include_router(adverts.router)
+    app.include_router(messages.router)  # the buyer's messages, /media images
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:

@@ -13,7 +13,15 @@ from starlette.responses import Response
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.body import BodyError
 from pazar.dialects.common.context import SiteRouter
-from pazar.dialects.partner_v2 import errors, routes_adverts, routes_oauth, routes_reference, routes_users
+from pazar.dialects.partner_v2 import (
+    errors,
+    routes_adverts,
+    routes_business,
+    routes_messaging,
+    routes_oauth,
+    routes_reference,
+    routes_users,
+)
 from pazar.dialects.partner_v2.schemas import JSONSyntaxError
 from pazar.dialects.partner_v2.security import (
     ContentTypeOnGet,
@@ -40,6 +48,8 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app.include_router(routes_oauth.router)
     versioned = [Depends(require_version)]
     for module in (routes_reference, routes_users, routes_adverts):
+        app.include_router(module.router, dependencies=versioned)
+    for module in (routes_messaging, routes_business):  # threads, messages, business accounts, logos
         app.include_router(module.router, dependencies=versioned)
 
     @app.exception_handler(DomainError)
