@@ -11,9 +11,11 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pazar.config import Settings
+from pazar.dialects.apidocs import app as apidocs
 from pazar.dialects.autoupload import app as autoupload
 from pazar.dialects.common.context import SiteRouter
 from pazar.dialects.console import app as console
+from pazar.dialects.health import app as health
 from pazar.dialects.partner_v2 import app as partner_v2
 from pazar.dialects.re_v1 import app as re_v1
 from pazar.ports import Clock
@@ -123,5 +125,7 @@ def create_app(
         (re_v1.PREFIXES, re_v1.build(runtime, site_router)),
         (autoupload.PREFIXES, autoupload.build(runtime, site_router)),
         (("/oauth/authorize", "/pt/crm/authorization"), console_app),
+        (apidocs.PREFIXES, apidocs.build()),
+        (health.PREFIXES, health.build(runtime)),
     ]
     return Pazar(runtime, routes, fallback=console_app)

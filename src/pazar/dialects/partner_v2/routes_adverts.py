@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from pazar.dialects.common.body import parse_json, read_limited
@@ -23,6 +23,8 @@ from pazar.services.reference import SiteSnapshot
 from pazar.services.runtime import Session
 
 router = APIRouter(prefix="/api/partner")
+# Ids past the database's integer range are unknown adverts (404), not a driver overflow.
+MAX_ID = 2**63 - 1
 
 COMMANDS = {
     "activate": Action.ACTIVATE,
@@ -100,7 +102,10 @@ async def create_advert(
 
 @router.get("/adverts/{advert_id}")
 async def get_advert(
-    advert_id: int, request: Request, session: Session = SessionDep, principal: Principal = Depends(READ_USER)
+    advert_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    request: Request,
+    session: Session = SessionDep,
+    principal: Principal = Depends(READ_USER),
 ) -> Response:
     site = await _site(request, session)
     advert = await adverts.get_owned(session, principal=principal, advert_id=advert_id)
@@ -109,7 +114,7 @@ async def get_advert(
 
 @router.put("/adverts/{advert_id}")
 async def update_advert(
-    advert_id: int,
+    advert_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
@@ -129,7 +134,7 @@ async def update_advert(
 
 @router.delete("/adverts/{advert_id}")
 async def delete_advert(
-    advert_id: int,
+    advert_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
@@ -142,7 +147,7 @@ async def delete_advert(
 
 @router.post("/adverts/{advert_id}/commands")
 async def advert_command(
-    advert_id: int,
+    advert_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     request: Request,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
@@ -165,7 +170,9 @@ async def advert_command(
 
 @router.get("/adverts/{advert_id}/statistics")
 async def advert_statistics(
-    advert_id: int, session: Session = SessionDep, principal: Principal = Depends(READ_USER)
+    advert_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: Session = SessionDep,
+    principal: Principal = Depends(READ_USER),
 ) -> Response:
     advert = await adverts.get_owned(session, principal=principal, advert_id=advert_id)
     stats = await statistics.of(session, advert)
@@ -182,7 +189,7 @@ async def advert_statistics(
 
 @router.delete("/adverts/{advert_id}/statistics/{statistic_name}")
 async def reset_statistic(
-    advert_id: int,
+    advert_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     statistic_name: str,
     session: Session = SessionDep,
     principal: Principal = Depends(WRITE_USER),
