@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     sandbox: bool = True
 
     log_level: str = "info"
-    access_log: bool = False
+    access_log: bool = True  # uvicorn's request lines (PAZAR_ACCESS_LOG=false to silence)
 
     @cached_property
     def is_sqlite(self) -> bool:
