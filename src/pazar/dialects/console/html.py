@@ -13,9 +13,19 @@ _STYLE = (
 )
 
 
+# What each scope lets an app do, in the words a user reads on the consent page.
+SCOPE_LABELS: dict[str, str] = {
+    "v2": "use the Partner API on your behalf",
+    "read": "see your account and your adverts",
+    "write": "publish, change and remove your adverts",
+    "autoupload": "import, change and remove your ads",
+    "basic_user_info": "see your name and e-mail address",
+}
+
+
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     document = (
-        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width'><title>{escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body>{body}</body></html>"
     )
@@ -39,7 +49,13 @@ def error_page(title: str, message: str, status: int = 400) -> HTMLResponse:
 
 
 def login_form(
-    *, action: str, site_name: str, app_name: str, params: dict[str, str | None], error: str = ""
+    *,
+    action: str,
+    site_name: str,
+    app_name: str,
+    params: dict[str, str | None],
+    error: str = "",
+    status: int | None = None,
 ) -> HTMLResponse:
     problem = f"<p class='error'>{escape(error)}</p>" if error else ""
     return page(
@@ -51,7 +67,7 @@ def login_form(
         "<label>E-mail <input name='email' type='email' autocomplete='username' required></label>"
         "<label>Password <input name='password' type='password' autocomplete='current-password' required></label>"
         "<button type='submit'>Log in</button></form>",
-        401 if error else 200,
+        status or (401 if error else 200),
     )
 
 
@@ -64,7 +80,9 @@ def consent_form(
     scopes: list[str],
     params: dict[str, str | None],
 ) -> HTMLResponse:
-    items = "".join(f"<li>{escape(s)}</li>" for s in scopes)
+    items = "".join(
+        f"<li>{escape(SCOPE_LABELS.get(s, s))} <span class='muted'>({escape(s)})</span></li>" for s in scopes
+    )
     return page(
         f"Authorize {app_name}",
         f"<h1>Authorize {escape(app_name)}</h1>"
