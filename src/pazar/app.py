@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pazar import logs
 from pazar.config import Settings
 from pazar.dialects.apidocs import app as apidocs
 from pazar.dialects.autoupload import app as autoupload
@@ -88,6 +89,12 @@ class Pazar:
             return
         if not self._started:
             await self.startup()
+        if scope["type"] == "http":
+            await logs.traced(scope, receive, send, self._route, log=self.runtime.settings.access_log)
+            return
+        await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         for prefix, app in self.routes:
             if _owns(prefix, path):
@@ -117,6 +124,8 @@ def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None
 ) -> Pazar:
     settings = settings or Settings()
+    if not logging.getLogger().handlers:  # a server process of its own (uvicorn --workers N)
+        logs.configure(settings.log_level, settings.log_format)
     runtime = runtime or Runtime.from_settings(settings, clock=clock)
     site_router = build_site_router(settings)
     console_app = console.build(runtime, site_router)

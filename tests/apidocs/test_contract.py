@@ -189,3 +189,24 @@ async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
     ready = await http.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "database": "ok", "migrations": "current"}
+
+
+async def test_request_ids_and_json_access_log(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    import logging
+
+    from pazar.logs import JsonFormatter
+
+    caplog.set_level(logging.INFO, logger="pazar.access")
+    given = await http.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = await http.get("/healthz", headers={"X-Request-ID": "<script>"})  # not an id: a fresh one
+    assert made.headers["x-request-id"] != "<script>" and len(made.headers["x-request-id"]) == 32
+    (record,) = [
+        r for r in caplog.records if r.name == "pazar.access" and getattr(r, "request_id", "") == "abc-123"
+    ]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "abc-123" and line["path"] == "/healthz" and line["status"] == 200
+    assert line["method"] == "GET" and line["level"] == "info"

@@ -49,6 +49,8 @@ def run(work: Callable[[Runtime], Awaitable[T]], *, migrates: bool = False) -> T
     """
     settings = Settings()
     path = settings.sqlite_path()
+    if migrates and path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     if not migrates and path is not None and not path.exists():
         typer.echo(
             f"error: no pazar database at {path.resolve()} (PAZAR_DATABASE_URL={settings.database_url}); "

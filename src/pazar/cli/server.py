@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from pazar import __version__
+from pazar import __version__, logs
 from pazar.cli.common import JsonOpt, app, run
 from pazar.config import Settings
 from pazar.db.migrate import upgrade
@@ -68,6 +68,7 @@ def serve(
     if port is not None:
         os.environ["PAZAR_PORT"] = str(port)
     settings = Settings()
+    logs.configure(settings.log_level, settings.log_format)
     creds = run(prepare_database, migrates=True)
     path = settings.sqlite_path()
     where = f"{settings.database_url} ({path.resolve()})" if path is not None else settings.database_url
@@ -81,7 +82,8 @@ def serve(
         port=settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
-        access_log=settings.access_log,
+        log_config=None,  # pazar.logs set up the handlers (text or JSON, with request ids)
+        access_log=False,  # pazar writes its own access lines, with the request id
         proxy_headers=True,
     )
 
@@ -92,12 +94,11 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Run the due jobs, then exit.")] = False,
 ) -> None:
     """Run job workers alone (moderation, expiry, webhook deliveries ...), e.g. on other machines than the API."""
-    import logging
 
     from pazar.services import webhooks
     from pazar.worker import Worker
 
-    logging.basicConfig(level=Settings().log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    logs.configure(Settings().log_level, Settings().log_format)
 
     async def work(rt: Runtime) -> int:
         await upgrade(rt.db.engine)
