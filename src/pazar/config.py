@@ -92,7 +92,7 @@ class Settings(BaseSettings):
 
     log_level: str = "info"
     log_format: str = "text"  # "json": one JSON object per line (time, level, logger, message, request_id)
-    access_log: bool = True  # uvicorn's request lines (PAZAR_ACCESS_LOG=false to silence)
+    access_log: bool = True  # one line per request, with its request id (false: silent)
 
     @cached_property
     def is_sqlite(self) -> bool:
