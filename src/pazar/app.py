@@ -87,7 +87,8 @@ class Pazar:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        if not self._started:
+        # The probes answer before (and without) start-up, so /readyz can report a database that is down.
+        if not self._started and not scope.get("path", "").startswith(health.PREFIXES):
             await self.startup()
         if scope["type"] == "http":
             await logs.traced(scope, receive, send, self._route, log=self.runtime.settings.access_log)

@@ -3,6 +3,7 @@ and true (real responses of each API validate against them)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -210,3 +211,19 @@ async def test_request_ids_and_json_access_log(
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "abc-123" and line["path"] == "/healthz" and line["status"] == 200
     assert line["method"] == "GET" and line["level"] == "info"
+
+
+async def test_readiness_reports_a_database_without_schema(tmp_path: Path) -> None:
+    from pazar.app import create_app
+    from pazar.config import Settings
+
+    empty = create_app(
+        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", seed_on_start=False)
+    )
+    transport = httpx.ASGITransport(app=empty, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://olx.pl") as client:
+        assert (await client.get("/healthz")).status_code == 200
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json() == {"status": "unavailable", "database": "ok", "migrations": "not migrated"}
+    await empty.runtime.db.dispose()

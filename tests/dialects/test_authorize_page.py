@@ -165,3 +165,5 @@ async def test_consent_page_explains_each_scope(world: World) -> None:
     assert "publish, change and remove your adverts" in consent.text
     assert "see your account and your adverts" in consent.text
     assert "<html lang='en'>" in consent.text
+    # The site's own look: its name in the header, its colour.
+    assert "<header>OLX.pl</header>" in consent.text and "--accent:#002f34" in consent.text

@@ -86,6 +86,7 @@ def _login_page(
         params={**carried, "csrf": csrf},
         error=error,
         status=status,
+        accent=site.config.get("brand_color"),
     )
     response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="lax", max_age=3600)
     return response
@@ -204,4 +205,5 @@ def _consent(
         user_email=email,
         scopes=scope.split(),
         params={**carried, "csrf": csrf},
+        accent=site.config.get("brand_color"),
     )
