@@ -10,10 +10,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pazar import logs
 from pazar.config import Settings
+from pazar.dialects.apidocs import app as apidocs
 from pazar.dialects.autoupload import app as autoupload
 from pazar.dialects.common.context import SiteRouter
 from pazar.dialects.console import app as console
+from pazar.dialects.health import app as health
 from pazar.dialects.partner_v2 import app as partner_v2
 from pazar.dialects.re_v1 import app as re_v1
 from pazar.ports import Clock
@@ -85,8 +88,15 @@ class Pazar:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        if not self._started:
+        # The probes answer before (and without) start-up, so /readyz can report a database that is down.
+        if not self._started and not scope.get("path", "").startswith(health.PREFIXES):
             await self.startup()
+        if scope["type"] == "http":
+            await logs.traced(scope, receive, send, self._route, log=self.runtime.settings.access_log)
+            return
+        await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         for prefix, app in self.routes:
             if _owns(prefix, path):
@@ -117,6 +127,8 @@ def create_app(
 ) -> Pazar:
     settings = settings or Settings()
     wire_event_bus()
+    if not logging.getLogger().handlers:  # a server process of its own (uvicorn --workers N)
+        logs.configure(settings.log_level, settings.log_format)
     runtime = runtime or Runtime.from_settings(settings, clock=clock)
     site_router = build_site_router(settings)
     console_app = console.build(runtime, site_router)
@@ -125,5 +137,7 @@ def create_app(
         (re_v1.PREFIXES, re_v1.build(runtime, site_router)),
         (autoupload.PREFIXES, autoupload.build(runtime, site_router)),
         (("/oauth/authorize", "/pt/crm/authorization"), console_app),
+        (apidocs.PREFIXES, apidocs.build()),
+        (health.PREFIXES, health.build(runtime)),
     ]
     return Pazar(runtime, routes, fallback=console_app)

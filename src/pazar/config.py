@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -14,11 +15,18 @@ DEFAULT_HOST_MAP = {
 }
 
 
+def default_database_url() -> str:
+    """``$XDG_DATA_HOME/pazar/pazar.db`` (``~/.local/share/pazar/pazar.db``), as an absolute path."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite+aiosqlite:///{Path(base).resolve() / 'pazar' / 'pazar.db'}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAZAR_", extra="ignore")
 
     # Storage: SQLite file by default (created on first start), PostgreSQL for scale.
-    database_url: str = "sqlite+aiosqlite:///./pazar.db"
+    # The default file does not depend on the current directory: every command finds the same one.
+    database_url: str = Field(default_factory=lambda: default_database_url())
     database_pool_size: int = 20
 
     # HTTP
@@ -83,7 +91,8 @@ class Settings(BaseSettings):
     sandbox: bool = True
 
     log_level: str = "info"
-    access_log: bool = False
+    log_format: str = "text"  # "json": one JSON object per line (time, level, logger, message, request_id)
+    access_log: bool = True  # one line per request, with its request id (false: silent)
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -134,3 +135,35 @@ async def test_html_in_parameters_is_escaped(world: World) -> None:
     )
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;" in response.text
+
+
+async def test_login_form_needs_its_csrf_token(world: World, app: Any) -> None:
+    """A cross-site form (no login cookie, or a token of another browser) cannot log anyone in."""
+    partner, user = await world.partner_app(), await world.user()
+    query = {"client_id": partner.client_id, "response_type": "code"}
+    page = await world.http.get("/oauth/authorize/", params=query)
+    fields = _hidden(page.text)
+    assert len(fields["csrf"]) == 64 and "pazar_login" in page.headers["set-cookie"]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://olx.pl") as attacker:
+        for form in (
+            {**fields, "email": user.email, "password": user.password},  # no login cookie
+            {**query, "step": "login", "email": user.email, "password": user.password},  # no token
+        ):
+            refused = await attacker.post("/oauth/authorize/", data=form)
+            assert refused.status_code == 403 and "The form expired" in refused.text
+            assert "pazar_session" not in refused.headers.get("set-cookie", "")
+    forged = {**fields, "csrf": "0" * 64, "email": user.email, "password": user.password}
+    assert (await world.http.post("/oauth/authorize/", data=forged)).status_code == 403
+
+
+async def test_consent_page_explains_each_scope(world: World) -> None:
+    partner, user = await world.partner_app(), await world.user()
+    query = {"client_id": partner.client_id, "response_type": "code", "scope": "v2 read write"}
+    consent = await _login(world, query, user.email, user.password)
+    assert consent.status_code == 200
+    assert "publish, change and remove your adverts" in consent.text
+    assert "see your account and your adverts" in consent.text
+    assert "<html lang='en'>" in consent.text
+    # The site's own look: its name in the header, its colour.
+    assert "<header>OLX.pl</header>" in consent.text and "--accent:#002f34" in consent.text

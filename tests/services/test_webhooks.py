@@ -249,7 +249,9 @@ async def test_many_deliveries_are_in_flight_at_once(world: World, receiver: Rec
     assert receiver.max_in_flight > 10
 
 
-async def test_private_addresses_are_refused_in_operator_mode(world: World, receiver: Receiver) -> None:
+async def test_private_addresses_are_refused_in_operator_mode(
+    world: World, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
     app, _, _ = await re_app(world, webhook_url=receiver.url)
     (delivery_id,) = await _queue(world, app.client_id)
     runtime = world.app.runtime
@@ -263,6 +265,10 @@ async def test_private_addresses_are_refused_in_operator_mode(world: World, rece
     assert receiver.requests == []
     assert row.status == "pending" and attempts[0].error is not None
     assert attempts[0].error.startswith("blocked_address")
+    # Loud, with the way out: a warning naming the URL, the reason and the setting.
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING" and delivery_id in r.getMessage()]
+    assert receiver.url in warning.getMessage() and "blocked_address" in warning.getMessage()
+    assert "PAZAR_WEBHOOK_ALLOW_PRIVATE" in warning.getMessage()
 
 
 async def test_the_sandbox_delivers_to_loopback_receivers(world: World, receiver: Receiver) -> None:

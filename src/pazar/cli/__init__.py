@@ -1,7 +1,7 @@
 """The `pazar` command line (typer). Each module registers one group of commands on ``common.app``."""
 
-from pazar.cli import accounts, moderation, server, webhooks
+from pazar.cli import accounts, listen, moderation, server, webhooks
 from pazar.cli import messages as messages
 from pazar.cli.common import app, main
 
-__all__ = ["accounts", "app", "main", "moderation", "server", "webhooks"]
+__all__ = ["accounts", "app", "listen", "main", "moderation", "server", "webhooks"]

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from pazar import __version__, logs
 from pazar.cli.common import JsonOpt, app, run
 from pazar.config import Settings
 from pazar.db.migrate import upgrade
@@ -67,8 +68,12 @@ def serve(
     if port is not None:
         os.environ["PAZAR_PORT"] = str(port)
     settings = Settings()
-    creds = run(prepare_database)
-    typer.echo(f"pazar serving {settings.database_url} on http://{settings.host}:{settings.port}")
+    logs.configure(settings.log_level, settings.log_format)
+    creds = run(prepare_database, migrates=True)
+    path = settings.sqlite_path()
+    where = f"{settings.database_url} ({path.resolve()})" if path is not None else settings.database_url
+    typer.echo(f"pazar {__version__} serving {where} on http://{settings.host}:{settings.port}")
+    typer.echo(f"  documentation http://{settings.host}:{settings.port}/_pazar/docs")
     _print_demo(creds, settings.base_url())
     uvicorn.run(
         "pazar.app:create_app",
@@ -77,7 +82,8 @@ def serve(
         port=settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
-        access_log=settings.access_log,
+        log_config=None,  # pazar.logs set up the handlers (text or JSON, with request ids)
+        access_log=False,  # pazar writes its own access lines, with the request id
         proxy_headers=True,
     )
 
@@ -88,12 +94,11 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Run the due jobs, then exit.")] = False,
 ) -> None:
     """Run job workers alone (moderation, expiry, webhook deliveries ...), e.g. on other machines than the API."""
-    import logging
 
     from pazar.services import webhooks
     from pazar.worker import Worker
 
-    logging.basicConfig(level=Settings().log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    logs.configure(Settings().log_level, Settings().log_format)
 
     async def work(rt: Runtime) -> int:
         await upgrade(rt.db.engine)
@@ -116,7 +121,7 @@ def worker(
         await asyncio.gather(*(w.run_forever() for w in workers), dispatcher.run_forever())
         return 0
 
-    ran = run(work)
+    ran = run(work, migrates=True)
     if once:
         typer.echo(f"ran {ran} jobs")
 
@@ -124,7 +129,7 @@ def worker(
 @app.command()
 def migrate() -> None:
     """Bring the database schema to the newest version."""
-    run(lambda rt: upgrade(rt.db.engine))
+    run(lambda rt: upgrade(rt.db.engine), migrates=True)
     typer.echo("database is up to date")
 
 
@@ -140,7 +145,7 @@ def seed_command(json_out: JsonOpt = False) -> None:
                 session, secret_key=rt.secret_key, password=rt.settings.demo_password, clock=rt.clock
             )
 
-    creds = run(work)
+    creds = run(work, migrates=True)
     if json_out:
         typer.echo(json.dumps([{"site": c.site_id, "users": c.users, "app": c.app} for c in creds]))
     else:

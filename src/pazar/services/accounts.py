@@ -109,6 +109,22 @@ async def _unused_client_id(session: Session) -> str:
     raise Conflict("Could not allocate a client id")
 
 
+def check_webhook_url(webhook_url: str) -> None:
+    if not webhook_url.startswith(("http://", "https://")) or validate_redirect_uri(webhook_url):
+        raise BadRequest(f"Webhook URL {webhook_url!r} must be an absolute http(s) URL without a fragment")
+
+
+async def set_webhook_url(session: Session, *, client_id: str, webhook_url: str | None) -> PartnerApp:
+    """Point an app's notifications at ``webhook_url`` (None: the app stops listening)."""
+    app = await find_app(session, client_id)
+    if app is None:
+        raise NotFound(f"No app with client id {client_id!r}")
+    if webhook_url is not None:
+        check_webhook_url(webhook_url)
+    app.webhook_url = webhook_url
+    return app
+
+
 async def create_app(
     session: Session,
     *,
@@ -124,10 +140,8 @@ async def create_app(
     webhook_url: str | None = None,
 ) -> NewApp:
     await require_site(session, site_id)
-    if webhook_url is not None and (
-        not webhook_url.startswith(("http://", "https://")) or validate_redirect_uri(webhook_url)
-    ):
-        raise BadRequest(f"Webhook URL {webhook_url!r} must be an absolute http(s) URL without a fragment")
+    if webhook_url is not None:
+        check_webhook_url(webhook_url)
     for uri in redirect_uris:
         problem = validate_redirect_uri(uri)
         if problem:

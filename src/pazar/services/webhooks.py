@@ -324,6 +324,24 @@ def signed_headers(
     return headers
 
 
+def _log_failure(item: _Outgoing, status: int | None, error: str | None) -> None:
+    """A failed attempt is a warning with its reason: a silent retry hides a wrong callback URL."""
+    if error is None and status is not None and 200 <= status < 300:
+        return
+    reason = error or f"HTTP {status}"
+    hint = ""
+    if error is not None and error.startswith("blocked_address"):
+        hint = " (callbacks to loopback/private addresses: PAZAR_SANDBOX=true or PAZAR_WEBHOOK_ALLOW_PRIVATE=true)"
+    log.warning(
+        "webhook delivery %s to %s failed (attempt %d): %s%s",
+        item.delivery_id,
+        item.url,
+        item.attempts + 1,
+        reason,
+        hint,
+    )
+
+
 class Dispatcher:
     """Sends due deliveries, many at once, and records every attempt.
 
@@ -535,6 +553,7 @@ class Dispatcher:
         except Exception as exc:  # never let one delivery take the loop down
             log.exception("webhook delivery %s crashed", item.delivery_id)
             error = f"internal: {exc!r}"
+        _log_failure(item, status, error)
         return _Result(
             id=item.id,
             attempts=item.attempts + 1,

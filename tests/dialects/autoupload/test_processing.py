@@ -51,6 +51,13 @@ async def test_an_insert_goes_pending_queued_accepted(world: World) -> None:
     list_id = ad["url"].removeprefix(f"{base}/vi/").removesuffix(".htm")
     page = await world.http.get(f"/vi/{list_id}.htm", headers={"Host": "www.olx.com.br"})
     assert page.status_code == 302 and page.headers["location"].startswith("/d/oferta/audi-a1")
+    # The link opens as given: on pazar's own address (a Host naming no site), not only on www.olx.com.br.
+    local = await world.http.get(f"/vi/{list_id}.htm", headers={"Host": "127.0.0.1:8080"})
+    assert local.status_code == 302 and local.headers["location"] == page.headers["location"]
+    advert_page = await world.http.get(local.headers["location"], headers={"Host": "127.0.0.1:8080"})
+    assert advert_page.status_code == 200 and "Audi A1" in advert_page.text
+    # A Host that names another site does not open it.
+    assert (await world.http.get(f"/vi/{list_id}.htm", headers={"Host": "olx.pl"})).status_code == 404
     assert (await me.post("/autoupload/published")).json() == [{"id": "1111111111", "list_id": list_id}]
 
 

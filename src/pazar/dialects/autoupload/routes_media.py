@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from pazar.dialects.autoupload import errors
-from pazar.dialects.common.context import SessionDep, site_id_of
+from pazar.dialects.common.context import SessionDep, SiteRouter, site_id_of
 from pazar.services.autoupload import images, imports
 from pazar.services.runtime import Session
 
@@ -32,7 +32,11 @@ async def advert_link(name: str, request: Request, session: Session = SessionDep
     list_id, _, extension = name.partition(".")
     path = None
     if extension == "htm" and list_id.isascii() and list_id.isdigit() and len(list_id) < 12:
-        path = await imports.advert_page(session, site_id=site_id_of(request), advert_id=int(list_id))
+        # The link pazar returns is on its own base URL (e.g. 127.0.0.1): a Host that names no site
+        # opens any site's advert, so the link works as given.
+        router: SiteRouter = request.app.state.site_router
+        site_id = site_id_of(request) if router.is_mapped(request.headers.get("host")) else None
+        path = await imports.advert_page(session, site_id=site_id, advert_id=int(list_id))
     if path is None:
         return errors.not_found("Advert not found")
     return RedirectResponse(path, status_code=302)

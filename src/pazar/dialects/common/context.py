@@ -20,6 +20,12 @@ class SiteRouter:
         self.default_site = default_site
         self.known_sites = set(self.host_map.values()) | {default_site}
 
+    def is_mapped(self, host_header: str | None) -> bool:
+        """Whether the Host names a site (rather than falling back to the default one)."""
+        host = (host_header or "").lower().strip()
+        host = host.split("]")[0] + "]" if host.startswith("[") else host.split(":")[0]
+        return host in self.host_map
+
     def site_for(self, host_header: str | None, override: str | None = None) -> str:
         if override and override in self.known_sites:
             return override

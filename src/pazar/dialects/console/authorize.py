@@ -8,6 +8,7 @@ the client's redirect URI as ``?error=...&state=...``, as RFC 6749 prescribes.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -26,6 +27,9 @@ from pazar.services.reference import SiteSnapshot
 from pazar.services.runtime import Runtime, Session
 
 SESSION_COOKIE = "pazar_session"
+# Before login there is no session to bind a CSRF token to: a random cookie stands in
+# (double submit), so a cross-site form cannot log a browser in to someone else's account.
+LOGIN_COOKIE = "pazar_login"
 _PARAMS = ("client_id", "response_type", "state", "scope", "redirect_uri")
 
 
@@ -60,6 +64,40 @@ async def _params(request: Request, spec: FlowSpec) -> dict[str, str | None]:
             form = {}
         values = {k: form.get(k) for k in (*names, "step", "email", "password", "decision", "csrf")}
     return values
+
+
+def _login_page(
+    request: Request,
+    runtime: Runtime,
+    spec: FlowSpec,
+    site: SiteSnapshot,
+    app_name: str,
+    carried: dict[str, str | None],
+    error: str = "",
+    status: int | None = None,
+) -> Response:
+    """The login form, with a CSRF token bound to this browser's login cookie (set if missing)."""
+    nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    csrf = web_sessions.csrf_token(key=runtime.secret_key, session_value=nonce, purpose="login")
+    response = html.login_form(
+        action=spec.path,
+        site_name=site.name,
+        app_name=app_name,
+        params={**carried, "csrf": csrf},
+        error=error,
+        status=status,
+        accent=site.config.get("brand_color"),
+    )
+    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="lax", max_age=3600)
+    return response
+
+
+def _login_csrf_ok(request: Request, runtime: Runtime, sent: str | None) -> bool:
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if not nonce or not sent:
+        return False
+    expected = web_sessions.csrf_token(key=runtime.secret_key, session_value=nonce, purpose="login")
+    return secrets.compare_digest(sent, expected)
 
 
 def build_router(spec: FlowSpec) -> APIRouter:
@@ -98,6 +136,9 @@ def build_router(spec: FlowSpec) -> APIRouter:
         step = values.get("step")
 
         if step == "login":
+            if not _login_csrf_ok(request, runtime, values.get("csrf")):
+                error = "The form expired; please log in again."
+                return _login_page(request, runtime, spec, site, app.name, carried, error, 403)
             user = await accounts.login(
                 session,
                 site_id=site_id,
@@ -106,12 +147,8 @@ def build_router(spec: FlowSpec) -> APIRouter:
                 clock=runtime.clock,
             )
             if user is None:
-                return html.login_form(
-                    action=spec.path,
-                    site_name=site.name,
-                    app_name=app.name,
-                    params=carried,
-                    error="Incorrect e-mail or password.",
+                return _login_page(
+                    request, runtime, spec, site, app.name, carried, "Incorrect e-mail or password."
                 )
             cookie = web_sessions.issue(key=runtime.secret_key, user_id=user.id, site_id=site_id, now=now)
             response = _consent(spec, site, app.name, user.email, scope, carried, runtime.secret_key, cookie)
@@ -119,7 +156,7 @@ def build_router(spec: FlowSpec) -> APIRouter:
             return response
 
         if user_id is None or cookie is None:
-            return html.login_form(action=spec.path, site_name=site.name, app_name=app.name, params=carried)
+            return _login_page(request, runtime, spec, site, app.name, carried)
         user = await accounts.get_user(session, site_id=site_id, user_id=user_id)
 
         if step == "consent" and request.method == "POST":
@@ -168,4 +205,5 @@ def _consent(
         user_email=email,
         scopes=scope.split(),
         params={**carried, "csrf": csrf},
+        accent=site.config.get("brand_color"),
     )

@@ -24,6 +24,8 @@ from pazar.services.reference import SiteSnapshot
 from pazar.services.runtime import Session
 
 router = APIRouter(prefix="/api/partner")
+# Ids past the database's integer range are unknown adverts (404), not a driver overflow.
+MAX_ID = 2**63 - 1
 
 COMMANDS = {
     "activate": Action.ACTIVATE,

@@ -13,13 +13,13 @@ from starlette.responses import Response
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.body import BodyError
 from pazar.dialects.common.context import SiteRouter
-from pazar.dialects.re_v1 import errors, routes_adverts, routes_oauth
+from pazar.dialects.re_v1 import errors, routes_adverts, routes_oauth, routes_taxonomy
 from pazar.domain.errors import DomainError, FieldError, ValidationFailed
 from pazar.services.runtime import Runtime
 
 log = logging.getLogger("pazar.re_v1")
 
-PREFIXES = ("/advert/v1", "/oauth/v1")
+PREFIXES = ("/advert/v1", "/oauth/v1", "/taxonomy/v1")
 TOKEN_PATH = "/oauth/v1"
 
 
@@ -35,6 +35,7 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app = new_dialect_app("re_v1", runtime, site_router)
     app.include_router(routes_oauth.router)
     app.include_router(routes_adverts.router)
+    app.include_router(routes_taxonomy.router)
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> Response:

@@ -384,9 +384,9 @@ async def published(session: Session, *, principal: Principal) -> list[tuple[str
     return [(ref, advert_id) for ref, advert_id in (await session.execute(stmt)).all() if ref is not None]
 
 
-async def advert_page(session: Session, *, site_id: str, advert_id: int) -> str | None:
-    """The public page path of an advert of the site (for ``/vi/{list_id}.htm``), or None."""
+async def advert_page(session: Session, *, site_id: str | None, advert_id: int) -> str | None:
+    """The public page path of an advert (of the site, when one is given) for ``/vi/{list_id}.htm``."""
     advert = await session.get(Advert, advert_id)
-    if advert is None or advert.site_id != site_id or advert.deleted:
+    if advert is None or (site_id is not None and advert.site_id != site_id) or advert.deleted:
         return None
     return adverts.advert_path(advert)
