@@ -16,11 +16,13 @@ from pazar.dialects.common.context import SiteRouter
 from pazar.dialects.console import app as console
 from pazar.dialects.partner_v2 import app as partner_v2
 from pazar.dialects.re_v1 import app as re_v1
+from pazar.dialects.sandbox import app as sandbox
 from pazar.ports import Clock
 from pazar.services import seed, webhooks
 from pazar.services.runtime import Runtime
+from pazar.services.sandbox import clock as sandbox_clock
 from pazar.services.secrets_store import server_secret_key
-from pazar.worker import Worker
+from pazar.worker import Worker, run_due
 
 log = logging.getLogger("pazar")
 
@@ -87,6 +89,7 @@ class Pazar:
         if not self._started:
             await self.startup()
         path: str = scope.get("path", "")
+        await sandbox_clock.refresh(self.runtime.clock, self.runtime.db)
         for prefix, app in self.routes:
             if _owns(prefix, path):
                 await app(scope, receive, send)
@@ -124,4 +127,5 @@ def create_app(
         (autoupload.PREFIXES, autoupload.build(runtime, site_router)),
         (("/oauth/authorize", "/pt/crm/authorization"), console_app),
     ]
+    routes = sandbox.mount(runtime, site_router, routes, drain=run_due)
     return Pazar(runtime, routes, fallback=console_app)

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # Sandbox mode (the default): the control plane under /_pazar/v1 and the sandbox conveniences
     # (e.g. webhook callbacks to loopback receivers). False is operator mode: none of them exist.
     sandbox: bool = True
+    # The control plane's bearer key; when empty, one is generated once and kept in the database.
+    admin_key: str = ""
 
     log_level: str = "info"
     access_log: bool = False

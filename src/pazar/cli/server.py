@@ -15,6 +15,7 @@ from pazar.config import Settings
 from pazar.db.migrate import upgrade
 from pazar.services import seed
 from pazar.services.runtime import Runtime
+from pazar.services.sandbox import admin as sandbox_admin
 from pazar.services.secrets_store import server_secret_key
 
 
@@ -70,6 +71,10 @@ def serve(
     creds = run(prepare_database)
     typer.echo(f"pazar serving {settings.database_url} on http://{settings.host}:{settings.port}")
     _print_demo(creds, settings.base_url())
+    if settings.sandbox:
+        typer.echo(
+            f"  sandbox control: {settings.base_url()}/_pazar/v1   admin key: {run(sandbox_admin.resolve)}\n"
+        )
     uvicorn.run(
         "pazar.app:create_app",
         factory=True,
