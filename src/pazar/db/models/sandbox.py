@@ -30,7 +30,8 @@ class SandboxFault(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     remaining: Mapped[int | None] = mapped_column(Integer)  # None: until deleted
-    hits: Mapped[int] = mapped_column(Integer, default=0)
+    seen: Mapped[int] = mapped_column(Integer, default=0)  # matching calls (a probability's draw number)
+    hits: Mapped[int] = mapped_column(Integer, default=0)  # calls the fault was applied to
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -13,10 +13,18 @@ from starlette.responses import Response
 
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.context import SiteRouter
-from pazar.dialects.sandbox import routes_clock, routes_moderation
+from pazar.dialects.sandbox import (
+    edge,
+    routes_clock,
+    routes_faults,
+    routes_journal,
+    routes_moderation,
+    routes_state,
+)
 from pazar.dialects.sandbox.common import ControlError, error_response, require_admin
 from pazar.domain.errors import DomainError, InvalidState, NotFound
 from pazar.services.runtime import Runtime
+from pazar.services.sandbox.faults import FaultBook
 from pazar.services.sandbox.timetravel import Drain
 
 log = logging.getLogger("pazar.sandbox")
@@ -25,11 +33,16 @@ PREFIXES = ("/_pazar/v1",)
 Routes = list[tuple[Sequence[str], Any]]
 
 
-def build(runtime: Runtime, site_router: SiteRouter, *, drain: Drain) -> FastAPI:
+# The API dialects the edge wraps (journal, faults), by their app's name.
+API_DIALECTS = ("partner_v2", "re_v1", "autoupload")
+
+
+def build(runtime: Runtime, site_router: SiteRouter, *, drain: Drain, faults: FaultBook) -> FastAPI:
     app = new_dialect_app("sandbox", runtime, site_router)
     app.state.drain = drain
+    app.state.faults = faults
     guarded = [Depends(require_admin)]
-    for module in (routes_clock, routes_moderation):
+    for module in (routes_clock, routes_moderation, routes_journal, routes_faults, routes_state):
         app.include_router(module.router, dependencies=guarded)
 
     @app.exception_handler(ControlError)
@@ -64,4 +77,13 @@ def mount(runtime: Runtime, site_router: SiteRouter, routes: Routes, *, drain: D
     """The composition root's routes plus the control plane, in sandbox mode; unchanged otherwise."""
     if not runtime.settings.sandbox:
         return routes
-    return [*routes, (PREFIXES, build(runtime, site_router, drain=drain))]
+    faults = FaultBook(runtime.db)
+    wrapped: Routes = []
+    for prefixes, dialect_app in routes:
+        name = str(getattr(dialect_app, "title", "")).removeprefix("pazar ")
+        if name in API_DIALECTS:
+            dialect_app = edge.wrap(
+                dialect_app, dialect=name, runtime=runtime, site_router=site_router, faults=faults
+            )
+        wrapped.append((prefixes, dialect_app))
+    return [*wrapped, (PREFIXES, build(runtime, site_router, drain=drain, faults=faults))]

@@ -40,6 +40,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("remaining", sa.Integer(), nullable=True),
+        sa.Column("seen", sa.Integer(), nullable=False),
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.Column("created_at", pazar.db.base.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_faults")),

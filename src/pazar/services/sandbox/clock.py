@@ -80,14 +80,12 @@ async def refresh(clock: Clock, db: Database) -> None:
 
 def describe(clock: SandboxClock) -> dict[str, object]:
     now = clock.now()
-    return {
-        "now": now.isoformat(),
-        "offset_seconds": round((now - clock.base.now()).total_seconds(), 3),
-        "frozen": clock.state.frozen_at is not None,
-    }
+    frozen = clock.state.frozen_at is not None
+    offset = (now - clock.base.now()) if frozen else clock.state.offset  # running: exactly as moved
+    return {"now": now.isoformat(), "offset_seconds": round(offset.total_seconds(), 3), "frozen": frozen}
 
 
-async def _save(session: Session, clock: SandboxClock, state: ClockState) -> None:
+async def save(session: Session, clock: SandboxClock, state: ClockState) -> None:
     await settings_store.write(session, CLOCK, state.to_json())
     clock.set_state(state)
 
@@ -99,15 +97,15 @@ async def move_to(session: Session, clock: SandboxClock, moment: datetime) -> No
         state = ClockState(current.offset, moment)
     else:
         state = ClockState(moment - clock.base.now(), None)
-    await _save(session, clock, state)
+    await save(session, clock, state)
 
 
 async def freeze(session: Session, clock: SandboxClock, at: datetime | None) -> None:
     """Stop the clock at ``at`` (default: its current time); ``advance`` still moves it."""
     current = ClockState.from_json(await settings_store.read(session, CLOCK))
     clock.set_state(current)
-    await _save(session, clock, ClockState(current.offset, at or clock.now()))
+    await save(session, clock, ClockState(current.offset, at or clock.now()))
 
 
 async def reset(session: Session, clock: SandboxClock) -> None:
-    await _save(session, clock, ClockState())
+    await save(session, clock, ClockState())
