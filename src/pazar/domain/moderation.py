@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pazar.domain.lifecycle import Action
+from pazar.domain.markers import marker_in
 from pazar.domain.taxonomy import fold
 
 DEFAULT_BANNED = (
@@ -66,6 +67,7 @@ class ModerationRules:
     hold_for_review: bool = False  # every advert waits for a human
     # "rules" (the rule set), or a sandbox's override: "manual", "accept_all", "reject_all".
     mode: str = "rules"
+    markers: bool = False  # sandbox mode: magic values in the text decide (``domain.markers``)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ModerationRules:
@@ -81,6 +83,7 @@ class ModerationRules:
             min_plausible_price=config.get("min_plausible_price"),
             hold_for_review=bool(config.get("hold_for_review", False)),
             mode=str(config.get("mode", "rules")),
+            markers=bool(config.get("markers", False)),
         )
 
 
@@ -124,6 +127,11 @@ def moderate(
     price: float | None,
     rules: ModerationRules,
 ) -> Verdict:
+    if rules.markers:
+        found = marker_in(title, description)
+        if found is not None:
+            _, action, reason, note = found
+            return Verdict(action, reason, note)
     if rules.mode in MODE_VERDICTS:
         return MODE_VERDICTS[rules.mode]
     text = fold(f"{title}\n{description}")  # once for the three phrase lists

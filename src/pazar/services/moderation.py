@@ -20,10 +20,13 @@ from pazar.services import events, jobs
 from pazar.services.adverts import EXPIRE_JOB, schedule_expiry, valid_days
 from pazar.services.reference import SiteLoader, SiteSnapshot
 from pazar.services.runtime import Session
+from pazar.services.sandbox.clock import in_sandbox
 
 
-def rules_for(site: SiteSnapshot, category_id: int) -> ModerationRules:
+def rules_for(site: SiteSnapshot, category_id: int, clock: Clock | None = None) -> ModerationRules:
+    """The site's rule set for a category; on the sandbox clock, text markers decide too."""
     config = dict(site.config.get("moderation", {}))
+    config["markers"] = clock is not None and in_sandbox(clock)
     minimum = (
         site.categories[category_id].data.get("min_plausible_price")
         if category_id in site.categories
@@ -73,9 +76,13 @@ async def decide(
     return True
 
 
-def automatic_verdict(advert: Advert, site: SiteSnapshot) -> Verdict:
+def automatic_verdict(advert: Advert, site: SiteSnapshot, clock: Clock | None = None) -> Verdict:
     return _verdict(
-        advert.title, advert.description, advert.contact, advert.price, rules_for(site, advert.category_id)
+        advert.title,
+        advert.description,
+        advert.contact,
+        advert.price,
+        rules_for(site, advert.category_id, clock),
     )
 
 
@@ -108,7 +115,7 @@ async def moderate_held(session: Session, *, advert: Advert, site_for: SiteLoade
     if advert.deleted or Status(advert.status) not in (Status.NEW, Status.ACTIVE):
         return
     site = await site_for(session, advert.site_id)
-    verdict = automatic_verdict(advert, site)
+    verdict = automatic_verdict(advert, site, clock)
     if verdict.action is None:
         advert.moderation_reason, advert.moderation_description = verdict.reason, verdict.description
         return
@@ -202,7 +209,7 @@ async def run_moderation_batch(
         site = await site_for(session, row.site_id)
         key = (row.site_id, row.category_id)
         if key not in rule_sets:
-            rule_sets[key] = rules_for(site, row.category_id)
+            rule_sets[key] = rules_for(site, row.category_id, clock)
         verdict = _verdict(
             row.title, row.description, {"phone": row.phone}, {"value": row.price_value}, rule_sets[key]
         )

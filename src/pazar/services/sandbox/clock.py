@@ -72,6 +72,11 @@ class SandboxClock:
             self.set_state(ClockState.from_json(await settings_store.read(session, CLOCK)))
 
 
+def in_sandbox(clock: Clock) -> bool:
+    """Sandbox mode, as the services see it: their clock is the sandbox's."""
+    return isinstance(clock, SandboxClock)
+
+
 async def refresh(clock: Clock, db: Database) -> None:
     """Bring a process's clock up to date with the database (nothing outside the sandbox)."""
     if isinstance(clock, SandboxClock):
