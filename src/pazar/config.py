@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     sandbox: bool = True
     # The control plane's bearer key; when empty, one is generated once and kept in the database.
     admin_key: str = ""
+    # The sandbox's request journal (one write per API call; off for load tests in sandbox mode).
+    sandbox_journal: bool = True
 
     log_level: str = "info"
     access_log: bool = False

@@ -15,11 +15,13 @@ from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.context import SiteRouter
 from pazar.dialects.sandbox import (
     edge,
+    routes_buyers,
     routes_clock,
     routes_faults,
     routes_journal,
     routes_moderation,
     routes_state,
+    routes_webhooks,
 )
 from pazar.dialects.sandbox.common import ControlError, error_response, require_admin
 from pazar.domain.errors import DomainError, InvalidState, NotFound
@@ -42,7 +44,16 @@ def build(runtime: Runtime, site_router: SiteRouter, *, drain: Drain, faults: Fa
     app.state.drain = drain
     app.state.faults = faults
     guarded = [Depends(require_admin)]
-    for module in (routes_clock, routes_moderation, routes_journal, routes_faults, routes_state):
+    routers = (
+        routes_clock,
+        routes_moderation,
+        routes_buyers,
+        routes_journal,
+        routes_faults,
+        routes_state,
+        routes_webhooks,
+    )
+    for module in routers:
         app.include_router(module.router, dependencies=guarded)
 
     @app.exception_handler(ControlError)

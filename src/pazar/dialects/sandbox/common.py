@@ -57,6 +57,8 @@ async def body(request: Request, model: type[M], *, optional: bool = False) -> M
         raise ControlError(
             413 if exc.reason == BodyError.TOO_LARGE else 400, exc.reason, exc.message
         ) from exc
+    if b"\\u0000" in raw:  # PostgreSQL text and JSONB cannot hold NUL: refused for both databases
+        raise ControlError(422, "invalid", "NUL characters are not allowed")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -65,3 +67,10 @@ async def body(request: Request, model: type[M], *, optional: bool = False) -> M
             for err in exc.errors(include_url=False, include_input=False)
         ]
         raise ControlError(422, "invalid", "The request body is not valid", fields) from exc
+
+
+def no_nul(value: str, *, status: int = 404, message: str = "Not found") -> str:
+    """A path or query value the database can hold (PostgreSQL text cannot hold NUL)."""
+    if "\x00" in value:
+        raise ControlError(status, "not_found" if status == 404 else "invalid", message)
+    return value

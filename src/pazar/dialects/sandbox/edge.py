@@ -50,7 +50,8 @@ def _basic_client_id(scope: Scope) -> str | None:
     if scheme.lower() != "basic":
         return None
     try:
-        return base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0] or None
+        user = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0]
+        return user.replace("\x00", "")[:200] or None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
 
@@ -64,9 +65,9 @@ def _from_body(raw: bytes, key: str) -> str | None:
             found = parse_qs(raw.decode("utf-8"), max_num_fields=200).get(key)
         except (UnicodeDecodeError, ValueError):
             return None
-        return found[0][:200] if found else None
+        return found[0][:200].replace("\x00", "") if found else None
     found_value = value.get(key) if isinstance(value, dict) else None
-    return found_value[:200] if isinstance(found_value, str) else None
+    return found_value[:200].replace("\x00", "") if isinstance(found_value, str) else None
 
 
 class SandboxEdge:
@@ -109,7 +110,7 @@ class SandboxEdge:
                 body: bytearray = response["body"]
                 if len(body) < CAPTURE:
                     body.extend(message.get("body", b"")[: CAPTURE - len(body)])
-                if not message.get("more_body", False):
+                if not message.get("more_body", False) and self.runtime.settings.sandbox_journal:
                     # The journal has the call before the client has the answer: a test that asks the
                     # journal right after a call finds it.
                     await self._record(scope, bytes(request_body), response, started)

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep
 from pazar.dialects.common.responses import json_response
-from pazar.dialects.sandbox.common import ControlError
+from pazar.dialects.sandbox.common import ControlError, no_nul
 from pazar.services.runtime import Session
 from pazar.services.sandbox import journal
 
@@ -27,6 +27,9 @@ async def listing(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     session: Session = SessionDep,
 ) -> Response:
+    for value in (method, client_id, since):
+        if value is not None:
+            no_nul(value, status=422, message="NUL characters are not allowed")
     moment: datetime | None = None
     if since is not None:
         try:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep, runtime_of
 from pazar.dialects.common.responses import json_response
-from pazar.dialects.sandbox.common import body
+from pazar.dialects.sandbox.common import body, no_nul
 from pazar.services.runtime import Session
 from pazar.services.sandbox import moderation_control
 
@@ -55,7 +55,7 @@ async def decide(ref: str, request: Request, session: Session = SessionDep) -> R
     advert = await moderation_control.decide(
         session,
         runtime_of(request),
-        ref=ref,
+        ref=no_nul(ref, message="Advert not found"),
         decision=command.decision,
         reason=command.reason,
         description=command.description,

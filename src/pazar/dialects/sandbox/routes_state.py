@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep, runtime_of
 from pazar.dialects.common.responses import json_response
-from pazar.dialects.sandbox.common import body
+from pazar.dialects.sandbox.common import body, no_nul
 from pazar.services.runtime import Session
 from pazar.services.sandbox import state
 from pazar.services.sandbox.faults import FaultBook
@@ -48,12 +48,14 @@ async def listing(session: Session = SessionDep) -> Response:
 
 @router.post("/snapshots/{name}/restore")
 async def restore(name: str, request: Request, session: Session = SessionDep) -> Response:
-    counts = await state.restore(session, runtime_of(request), name=name[:100])
+    counts = await state.restore(
+        session, runtime_of(request), name=no_nul(name[:100], message="Snapshot not found")
+    )
     await session.commit()
     return json_response({"restored": name, "rows": counts})
 
 
 @router.delete("/snapshots/{name}")
 async def delete(name: str, session: Session = SessionDep) -> Response:
-    await state.delete_snapshot(session, name[:100])
+    await state.delete_snapshot(session, no_nul(name[:100], message="Snapshot not found"))
     return json_response({"deleted": name})

@@ -16,7 +16,7 @@ from pazar.domain.commands import ModerationDecision
 from pazar.domain.errors import NotFound
 from pazar.domain.lifecycle import Action
 from pazar.domain.moderation import MODES
-from pazar.services import moderation
+from pazar.services import moderation, statistics
 from pazar.services.runtime import Runtime, Session
 
 # The decisions a sandbox user can take, as lifecycle actions.
@@ -97,3 +97,13 @@ async def decide(
         site_for=runtime.reference.get,
         clock=runtime.clock,
     )
+
+
+async def buyer_activity(
+    session: Session, *, ref: str, views: int, phone_views: int
+) -> statistics.Statistics:
+    """Buyers view an active advert's page and reveal its phone; its statistics afterwards."""
+    advert = await statistics.public_advert(session, await find_advert_id(session, ref))
+    await statistics.count_activity(session, advert.id, views=views, phone_views=phone_views)
+    await session.refresh(advert)
+    return await statistics.of(session, advert)
