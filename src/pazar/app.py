@@ -19,12 +19,14 @@ from pazar.dialects.console import app as console
 from pazar.dialects.health import app as health
 from pazar.dialects.partner_v2 import app as partner_v2
 from pazar.dialects.re_v1 import app as re_v1
+from pazar.dialects.sandbox import app as sandbox
 from pazar.ports import Clock
 from pazar.services import seed, webhooks
 from pazar.services.runtime import Runtime
+from pazar.services.sandbox import clock as sandbox_clock
 from pazar.services.secrets_store import server_secret_key
 from pazar.wiring import wire_event_bus
-from pazar.worker import Worker
+from pazar.worker import Worker, run_due
 
 log = logging.getLogger("pazar")
 
@@ -98,6 +100,8 @@ class Pazar:
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
+        if not path.startswith(health.PREFIXES):  # the probes answer whatever state the database is in
+            await sandbox_clock.refresh(self.runtime.clock, self.runtime.db)
         for prefix, app in self.routes:
             if _owns(prefix, path):
                 await app(scope, receive, send)
@@ -140,4 +144,5 @@ def create_app(
         (apidocs.PREFIXES, apidocs.build()),
         (health.PREFIXES, health.build(runtime)),
     ]
+    routes = sandbox.mount(runtime, site_router, routes, drain=run_due)
     return Pazar(runtime, routes, fallback=console_app)

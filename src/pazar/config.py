@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # Sandbox mode (the default): the control plane under /_pazar/v1 and the sandbox conveniences
     # (e.g. webhook callbacks to loopback receivers). False is operator mode: none of them exist.
     sandbox: bool = True
+    # The control plane's bearer key; when empty, one is generated once and kept in the database.
+    admin_key: str = ""
+    # The sandbox's request journal (one write per API call; off for load tests in sandbox mode).
+    sandbox_journal: bool = True
 
     log_level: str = "info"
     log_format: str = "text"  # "json": one JSON object per line (time, level, logger, message, request_id)

@@ -26,11 +26,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pazar.db.queries import begin_writing
-from pazar.services import jobs, moderation
+from pazar.services import jobs, moderation, webhooks
 from pazar.services.adverts import EXPIRE_JOB, MODERATE_JOB
 from pazar.services.autoupload import jobs as autoupload_jobs
 from pazar.services.realestate import operations as re_operations
 from pazar.services.runtime import Runtime, Session
+from pazar.services.sandbox import clock as sandbox_clock
 from pazar.wiring import wire_event_bus
 
 log = logging.getLogger("pazar.worker")
@@ -95,6 +96,7 @@ class Worker:
     async def run_once(self) -> int:
         """Claim one batch of due jobs and run them; the number run."""
         db, clock = self.runtime.db, self.runtime.clock
+        await sandbox_clock.refresh(clock, db)
         async with db.transaction() as session:
             claimed = await jobs.claim(
                 session, worker=self.name, now=clock.now(), limit=self.batch, kinds=list(self.handlers)
@@ -193,6 +195,17 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+
+
+async def run_due(runtime: Runtime) -> int:
+    """Run every job and webhook delivery due now, to the end; how many ran (the sandbox clock's drain)."""
+    ran = await Worker(runtime, poll_interval=0).run_until_idle()
+    dispatcher = webhooks.Dispatcher(runtime)
+    try:
+        ran += await dispatcher.run_until_idle()
+    finally:
+        await dispatcher.aclose()
+    return ran
 
 
 class LeaseLost(Exception):

@@ -77,6 +77,8 @@ async def test_every_implemented_route_is_documented(app: Pazar, http: httpx.Asy
     doc = await served(http, name)
     documented = {(method, normalized(path)) for method, path, _ in operations(doc)}
     dialect_app = next(a for prefix, a in app.routes if prefix == DIALECTS[name][0])
+    while not hasattr(dialect_app, "routes"):  # a wrapper (the sandbox's journal and faults)
+        dialect_app = dialect_app.app
     missing = [
         (method, path)
         for method, path in _routes(dialect_app)

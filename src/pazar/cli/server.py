@@ -16,6 +16,7 @@ from pazar.config import Settings
 from pazar.db.migrate import upgrade
 from pazar.services import seed
 from pazar.services.runtime import Runtime
+from pazar.services.sandbox import admin as sandbox_admin
 from pazar.services.secrets_store import server_secret_key
 
 
@@ -75,6 +76,10 @@ def serve(
     typer.echo(f"pazar {__version__} serving {where} on http://{settings.host}:{settings.port}")
     typer.echo(f"  documentation http://{settings.host}:{settings.port}/_pazar/docs")
     _print_demo(creds, settings.base_url())
+    if settings.sandbox:
+        typer.echo(
+            f"  sandbox control: {settings.base_url()}/_pazar/v1   admin key: {run(sandbox_admin.resolve)}\n"
+        )
     uvicorn.run(
         "pazar.app:create_app",
         factory=True,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pazar.domain.lifecycle import Action
+from pazar.domain.markers import marker_in
 from pazar.domain.taxonomy import fold
 
 DEFAULT_BANNED = (
@@ -64,6 +65,9 @@ class ModerationRules:
     suspicious_phone_prefixes: tuple[str, ...] = ("+234", "+233", "+229", "+225", "00234", "+44 7")
     min_plausible_price: float | None = None  # per category, e.g. cars
     hold_for_review: bool = False  # every advert waits for a human
+    # "rules" (the rule set), or a sandbox's override: "manual", "accept_all", "reject_all".
+    mode: str = "rules"
+    markers: bool = False  # sandbox mode: magic values in the text decide (``domain.markers``)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ModerationRules:
@@ -78,6 +82,8 @@ class ModerationRules:
             ),
             min_plausible_price=config.get("min_plausible_price"),
             hold_for_review=bool(config.get("hold_for_review", False)),
+            mode=str(config.get("mode", "rules")),
+            markers=bool(config.get("markers", False)),
         )
 
 
@@ -86,6 +92,14 @@ class Verdict:
     action: Action | None  # None: hold for a human
     reason: str | None = None
     description: str | None = None
+
+
+MODES = ("rules", "manual", "accept_all", "reject_all")
+MODE_VERDICTS = {
+    "manual": Verdict(None, "review", "Waiting for a moderator"),
+    "accept_all": Verdict(Action.ACCEPT),
+    "reject_all": Verdict(Action.REJECT, "rules", "Rejected by the sandbox (moderation mode reject_all)"),
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -113,6 +127,13 @@ def moderate(
     price: float | None,
     rules: ModerationRules,
 ) -> Verdict:
+    if rules.markers:
+        found = marker_in(title, description)
+        if found is not None:
+            _, action, reason, note = found
+            return Verdict(action, reason, note)
+    if rules.mode in MODE_VERDICTS:
+        return MODE_VERDICTS[rules.mode]
     text = fold(f"{title}\n{description}")  # once for the three phrase lists
     banned = _phrases_in(text, rules.banned)
     if banned:

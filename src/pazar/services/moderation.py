@@ -25,10 +25,13 @@ from pazar.services import events, jobs
 from pazar.services.adverts import EXPIRE_JOB, ensure_free_slot, takes_a_slot, valid_days
 from pazar.services.reference import SiteLoader, SiteSnapshot
 from pazar.services.runtime import Session
+from pazar.services.sandbox.clock import in_sandbox
 
 
-def rules_for(site: SiteSnapshot, category_id: int) -> ModerationRules:
+def rules_for(site: SiteSnapshot, category_id: int, clock: Clock | None = None) -> ModerationRules:
+    """The site's rule set for a category; on the sandbox clock, text markers decide too."""
     config = dict(site.config.get("moderation", {}))
+    config["markers"] = clock is not None and in_sandbox(clock)
     minimum = (
         site.categories[category_id].data.get("min_plausible_price")
         if category_id in site.categories
@@ -151,7 +154,7 @@ async def run_moderation_batch(
             continue  # moved on since the job was queued
         key = (row.site_id, row.category_id)
         if key not in rule_sets:
-            rule_sets[key] = rules_for(await site_for(session, row.site_id), row.category_id)
+            rule_sets[key] = rules_for(await site_for(session, row.site_id), row.category_id, clock)
         verdict = _verdict(
             row.title, row.description, {"phone": row.phone}, {"value": row.price_value}, rule_sets[key]
         )

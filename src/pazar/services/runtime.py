@@ -14,6 +14,7 @@ from pazar.config import Settings
 from pazar.db.session import Database
 from pazar.ports import Clock, RandomTokens, SystemClock, TokenGenerator
 from pazar.services.reference import ReferenceCache
+from pazar.services.sandbox.clock import SandboxClock
 from pazar.services.token_cache import TokenCache
 
 # Dialects type their session parameters with this alias: they never import SQLAlchemy.
@@ -33,9 +34,12 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
         db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        clock = clock or SystemClock()
+        if settings.sandbox:  # the one place time is routed through the sandbox clock
+            clock = SandboxClock(clock)
         return cls(
             settings=settings,
             db=db,
-            clock=clock or SystemClock(),
+            clock=clock,
             tokens_seen=TokenCache(settings.token_cache_seconds),
         )

@@ -70,3 +70,12 @@ async def observe(session: Session, *, advert_id: int, user_id: int, clock: Cloc
     elif not on and existing is not None:
         await session.delete(existing)
     await session.flush()
+
+
+async def count_activity(session: Session, advert_id: int, *, views: int, phone_views: int) -> None:
+    """Many visits at once (the sandbox's buyers), as atomic as one."""
+    await session.execute(
+        update(Advert)
+        .where(Advert.id == advert_id)
+        .values(advert_views=Advert.advert_views + views, phone_views=Advert.phone_views + phone_views)
+    )

@@ -51,6 +51,7 @@ from pazar.ports import Clock, SystemClock
 from pazar.services import adverts as advert_service
 from pazar.services.events import AdvertChanged
 from pazar.services.runtime import Runtime, Session
+from pazar.services.sandbox import clock as sandbox_clock
 
 log = logging.getLogger("pazar.webhooks")
 
@@ -575,6 +576,7 @@ class Dispatcher:
         )
 
     async def _claim(self, limit: int) -> list[_Outgoing]:
+        await sandbox_clock.refresh(self.runtime.clock, self.runtime.db)
         now = self.runtime.clock.now()
         async with self.runtime.db.transaction() as session:
             candidates = (

@@ -7,6 +7,7 @@ from pazar.db.models.imports import ImportBatch, ImportItem
 from pazar.db.models.jobs import Job
 from pazar.db.models.messaging import BusinessProfile, MediaImage, Message, MessageThread
 from pazar.db.models.oauth import AccessToken, AuthorizationCode, RefreshToken
+from pazar.db.models.sandbox import SandboxFault, SandboxRequest, SandboxSetting, SandboxSnapshot
 from pazar.db.models.sites import Category, City, District, Region, ServerSecret, Site
 from pazar.db.models.webhooks import AdvertOperation, WebhookAttempt, WebhookDelivery
 
@@ -30,6 +31,10 @@ __all__ = [
     "PartnerApp",
     "RefreshToken",
     "Region",
+    "SandboxFault",
+    "SandboxRequest",
+    "SandboxSetting",
+    "SandboxSnapshot",
     "ServerSecret",
     "Site",
     "StoredImage",

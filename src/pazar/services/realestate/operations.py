@@ -9,7 +9,7 @@ the outcome as a ``publish_advert`` notification with the operation's ``transact
 * PUT, DELETE, deactivate: ``advert_put_success`` ... at once, or ``*_error`` with
   ``{title, detail, validation}`` when the core refuses it;
 * POST and activate go through moderation (the advert is ``new`` meanwhile): the
-  verdict settles them (``services.webhooks.on_event``): ``advert_posted_success`` when
+  verdict settles them (``services.webhooks.on_events``): ``advert_posted_success`` when
   the advert becomes active, ``advert_posted_error`` when it is refused; validation
   failures are ``advert_posted_error`` at once and no advert exists.
 
@@ -203,7 +203,7 @@ async def run(session: Session, payload: dict[str, Any], runtime: Runtime) -> No
             session, operation, app=app, ok=True, data=webhooks.state_of(advert, recorded_at=now), now=now
         )
     elif status == Status.NEW:
-        operation.status = webhooks.OP_WAITING  # the verdict settles it later (`webhooks.on_event`)
+        operation.status = webhooks.OP_WAITING  # the verdict settles it later (`webhooks.on_events`)
     elif status in _REFUSED:
         detail = advert.moderation_description or advert.moderation_reason or "Not published"
         await _conclude(

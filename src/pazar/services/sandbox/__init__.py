@@ -1,0 +1,1 @@
+"""The sandbox's use cases: its clock, admin key, moderation controls, journal, faults and snapshots."""

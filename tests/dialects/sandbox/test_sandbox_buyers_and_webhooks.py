@@ -1,0 +1,79 @@
+"""Buyer activity and webhook deliveries through the control plane."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from support import Receiver, World, quiet_outbox, re_advert, re_partner, run_jobs, seller
+
+
+async def test_buyers_move_an_active_adverts_statistics(world: World, admin_headers: dict[str, str]) -> None:
+    me = await seller(world)
+    advert = await me.create()
+    path = f"/_pazar/v1/adverts/{advert['id']}/activity"
+    early = await world.http.post(path, json={"views": 1}, headers=admin_headers)
+    assert early.status_code == 404  # not public yet: no buyer can see it
+    await run_jobs(world)
+    moved = await world.http.post(path, json={"views": 5, "phone_views": 2}, headers=admin_headers)
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == {"advert_views": 5, "phone_views": 2, "users_observing": 0}
+    together = await asyncio.gather(
+        *(world.http.post(path, json={"views": 1}, headers=admin_headers) for _ in range(10))
+    )
+    assert {r.status_code for r in together} == {200}
+    stats = (await me.get(f"/adverts/{advert['id']}/statistics")).json()["data"]
+    assert stats == {"advert_views": 15, "phone_views": 2, "users_observing": 0}
+    for bad in ({"views": -1}, {"views": 10**20}, {"likes": 3}):
+        refused = await world.http.post(path, json=bad, headers=admin_headers)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid"
+
+
+@pytest.fixture
+async def receiver(world: World) -> AsyncIterator[Receiver]:
+    await quiet_outbox(world)
+    server = await Receiver().start()
+    yield server
+    await server.stop()
+
+
+async def test_deliveries_are_listed_and_replayed(
+    world: World, admin_headers: dict[str, str], receiver: Receiver
+) -> None:
+    partner = await re_partner(world, webhook_url=receiver.url)
+    try:
+        posted = await partner.post(re_advert())
+        assert posted.status_code == 201
+        await world.http.post("/_pazar/v1/clock/advance", json={"seconds": 5}, headers=admin_headers)
+        assert len(receiver.requests) == 1
+        listed = await world.http.get(
+            "/_pazar/v1/webhooks/deliveries",
+            params={"client_id": partner.app.client_id},
+            headers=admin_headers,
+        )
+        (delivery,) = listed.json()["deliveries"]
+        assert delivery["status"] == "delivered" and delivery["event_type"] == "advert_posted_success"
+        assert delivery["object_id"] == posted.json()["data"]["uuid"] and delivery["url"] == receiver.url
+        replayed = await world.http.post(
+            f"/_pazar/v1/webhooks/deliveries/{delivery['delivery_id']}/replay", headers=admin_headers
+        )
+        assert replayed.json() == {
+            "id": delivery["id"],
+            "delivery_id": delivery["delivery_id"],
+            "status": "pending",
+        }
+        await world.http.post("/_pazar/v1/clock/advance", json={"seconds": 1}, headers=admin_headers)
+        assert len(receiver.requests) == 2
+        assert receiver.requests[1].headers["webhook-id"] == receiver.requests[0].headers["webhook-id"]
+        missing = await world.http.post(
+            "/_pazar/v1/webhooks/deliveries/999999999/replay", headers=admin_headers
+        )
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+        bad = await world.http.get(
+            "/_pazar/v1/webhooks/deliveries", params={"status": "lost"}, headers=admin_headers
+        )
+        assert bad.status_code == 422
+    finally:
+        await partner.client.aclose()
