@@ -44,10 +44,10 @@ async def test_business_data_is_read_and_updated(world: World) -> None:
         "data": {
             "id": me.user.id,
             "name": "Jan",
-            "description": None,
-            "subdomain": None,
-            "website_url": None,
-            "address": None,
+            "description": "",
+            "subdomain": "",
+            "website_url": "",
+            "address": {"street": "", "number": "", "postcode": "", "city": ""},
             "phones": [],
             "logo": None,
             "banner": None,
@@ -78,7 +78,7 @@ async def test_business_data_is_read_and_updated(world: World) -> None:
     assert (await me.get("/users-business/me")).json() == {"data": expected}
     # Fields not sent are kept; an empty string clears an optional one.
     partial = await _put(world, me.token, {"description": "", "phones": ["+48 601 234 567"]})
-    assert partial.json()["data"] == {**expected, "description": None, "phones": ["+48 601 234 567"]}
+    assert partial.json()["data"] == {**expected, "description": "", "phones": ["+48 601 234 567"]}
 
 
 async def test_invalid_business_data(world: World) -> None:
@@ -107,7 +107,7 @@ async def test_invalid_business_data(world: World) -> None:
             }
         }
     }
-    assert (await me.get("/users-business/me")).json()["data"]["subdomain"] is None  # nothing was kept
+    assert (await me.get("/users-business/me")).json()["data"]["subdomain"] == ""  # nothing was kept
     read_only = (await world.user_token(me.app, me.user, scope="v2 read"))["access_token"]
     refused = await _put(world, read_only, {"name": "x"})
     assert refused.status_code == 401 and refused.json()["error"] == "insufficient_scope"

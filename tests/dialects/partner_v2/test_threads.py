@@ -44,7 +44,8 @@ async def test_a_buyer_writes_the_partner_replies_the_buyer_sees_it_and_mark_as_
             "text": "Czy telefon jest nadal dostępny?",
             "is_read": False,
             "attachments": None,
-            "cvs": None,
+            "cvs": [],
+            "phone": "",
         }
         assert (await me.get(f"/threads/{tid}/messages/{received['id']}")).json() == {"data": received}
 

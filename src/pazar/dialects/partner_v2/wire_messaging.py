@@ -32,9 +32,11 @@ def message(m: Message, *, owner_id: int, tz: ZoneInfo) -> dict[str, Any]:
         "type": "sent" if m.author_id == owner_id else "received",
         "text": m.text,
         "is_read": m.is_read,
-        # As the seed's example: null when there is none. pazar receives no CVs, so `cvs` is null.
+        # As the seed's example: null when there is none. pazar receives no CVs: `cvs` is empty.
         "attachments": [{"name": a["name"], "url": a["url"]} for a in m.attachments] or None,
-        "cvs": None,
+        "cvs": [],
+        # Not in the seed's schema, but real clients map it (a string): the Jobs phone of a reply, or "".
+        "phone": m.phone or "",
     }
 
 
@@ -49,15 +51,16 @@ def business_image(image: MediaImage, url: str) -> dict[str, Any]:
 
 
 def business(view: BusinessView, *, logo_url: str | None, banner_url: str | None) -> dict[str, Any]:
+    # The schema types every field as a string (an object for the address): unset ones are "", never null.
     p = view.profile
-    address = p.address if p is not None and p.address is not None else None
+    address = (p.address if p is not None else None) or {}
     return {
         "id": view.user.id,
-        "name": p.name if p is not None and p.name is not None else view.user.name,
-        "description": p.description if p is not None else None,
-        "subdomain": p.subdomain if p is not None else None,
-        "website_url": p.website_url if p is not None else None,
-        "address": {part: address.get(part) for part in ADDRESS_PARTS} if address is not None else None,
+        "name": (p.name if p is not None else None) or view.user.name,
+        "description": (p.description if p is not None else None) or "",
+        "subdomain": (p.subdomain if p is not None else None) or "",
+        "website_url": (p.website_url if p is not None else None) or "",
+        "address": {part: address.get(part) or "" for part in ADDRESS_PARTS},
         "phones": list(p.phones) if p is not None else [],
         "logo": {"url": logo_url} if logo_url else None,
         "banner": {"url": banner_url} if banner_url else None,
