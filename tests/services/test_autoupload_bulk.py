@@ -128,7 +128,7 @@ async def test_bulk_create_writes_what_create_writes(world: World) -> None:
             clock=world.clock,
             moderation_delay=ZERO,
         )
-        results = await adverts.create_adverts_bulk(
+        results = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -179,7 +179,7 @@ async def test_batch_moderation_refuses_blocks_and_holds_like_one_by_one(world: 
             ).id
             for d in drafts
         ]
-        bulk = await adverts.create_adverts_bulk(
+        bulk = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -213,7 +213,7 @@ async def test_the_moderate_job_takes_a_list_and_still_takes_one(world: World) -
     principal, site = await _owner(world)
     runtime = world.app.runtime
     async with runtime.db.transaction() as session:
-        made = await adverts.create_adverts_bulk(
+        made = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -245,7 +245,7 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
     stranger, _ = await _owner(world)
     runtime = world.app.runtime
     async with runtime.db.transaction() as session:
-        made = await adverts.create_adverts_bulk(
+        made = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -258,7 +258,7 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
     async with runtime.db.transaction() as session:
         await session.execute(update(Advert).where(Advert.id == ids[3]).values(status="blocked"))
     async with runtime.db.transaction() as session:
-        results = await adverts.update_adverts_bulk(
+        results = await adverts.update_adverts(
             session,
             site=site,
             principal=principal,
@@ -271,7 +271,7 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
             clock=world.clock,
             moderation_delay=ZERO,
         )
-        foreign = await adverts.update_adverts_bulk(
+        foreign = await adverts.update_adverts(
             session,
             site=site,
             principal=stranger,
@@ -292,14 +292,14 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
     )
 
     async with runtime.db.transaction() as session:
-        deleted = await adverts.delete_adverts_bulk(
+        deleted = await adverts.delete_adverts(
             session,
             principal=principal,
             advert_ids=[ids[0], ids[1]],
             clock=world.clock,
             deactivate_active=True,
         )
-        refused = await adverts.delete_adverts_bulk(
+        refused = await adverts.delete_adverts(
             session, principal=principal, advert_ids=[ids[2]], clock=world.clock
         )
     assert deleted == [ids[0], ids[1]]
@@ -319,7 +319,7 @@ async def test_an_app_that_listens_for_webhooks_gets_every_event(world: World) -
             .values(webhook_url="https://crm.example.com/h")
         )
     async with runtime.db.transaction() as session:
-        made = await adverts.create_adverts_bulk(
+        made = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
