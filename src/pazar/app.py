@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pazar.config import Settings
 from pazar.dialects.autoupload import app as autoupload
 from pazar.dialects.common.context import SiteRouter
+from pazar.dialects.common.paths import merge_slashes
 from pazar.dialects.console import app as console
 from pazar.dialects.partner_v2 import app as partner_v2
 from pazar.dialects.re_v1 import app as re_v1
@@ -86,6 +87,7 @@ class Pazar:
             return
         if not self._started:
             await self.startup()
+        scope = merge_slashes(scope)
         path: str = scope.get("path", "")
         for prefix, app in self.routes:
             if _owns(prefix, path):
