@@ -33,6 +33,9 @@ WORST = {
     "trailing commas": _fill(b"", b",]"),
     "deep nesting": _fill(b"", b"["),
     "deep objects": _fill(b"", b'{"a":'),
+    "a trailing comma, then commas": _fill(b'{"a": [1,], ', b","),
+    "a trailing comma, then quotes": _fill(b'{"a": [1,], "', b'\\"'),
+    "too many trailing commas": _fill(b"{" + b'"a": [0,],' * 10_001, b" ") + b"}",
 }
 
 
@@ -108,3 +111,10 @@ async def test_worst_bodies_on_the_re_token_endpoint(world: World, name: str) ->
     response, took, probe = await _with_probe(world, call)
     assert response.status_code == 400, response.text
     assert took < 1.0 and probe < 1.0, (took, probe)
+
+
+async def test_trailing_commas_are_still_tolerated(world: World) -> None:
+    body = '{"access_token": "não-existe", "ad_list": [{"id": "a",},],}'.encode()
+    response = await world.http.put("/autoupload/import", content=body, headers={"Host": BR_HOST})
+    assert response.status_code == 200  # read: the token is what is refused (-6)
+    assert response.json()["statusCode"] == -6, response.text
