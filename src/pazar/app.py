@@ -15,6 +15,7 @@ from pazar.config import Settings
 from pazar.dialects.apidocs import app as apidocs
 from pazar.dialects.autoupload import app as autoupload
 from pazar.dialects.common.context import SiteRouter
+from pazar.dialects.common.paths import merge_slashes
 from pazar.dialects.console import app as console
 from pazar.dialects.health import app as health
 from pazar.dialects.partner_v2 import app as partner_v2
@@ -93,6 +94,7 @@ class Pazar:
         # The probes answer before (and without) start-up, so /readyz can report a database that is down.
         if not self._started and not scope.get("path", "").startswith(health.PREFIXES):
             await self.startup()
+        scope = merge_slashes(scope)
         if scope["type"] == "http":
             await logs.traced(scope, receive, send, self._route, log=self.runtime.settings.access_log)
             return

@@ -499,7 +499,7 @@ def to_base36(number: int) -> str:
 
 
 def slugify(text: str) -> str:
-    words = "".join(c if c.isalnum() else " " for c in fold(text)).split()
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in fold(text)).split()
     return "-".join(words)[:60].strip("-") or "oferta"
 
 
