@@ -348,3 +348,56 @@ async def test_an_app_that_listens_for_webhooks_gets_every_event(world: World) -
     assert sorted((o, p["data"]["code"]) for o, p in sent) == sorted(
         (u, code) for u in uuids for code in ("active", "new")
     )
+
+
+async def test_one_by_one_and_as_a_batch_notify_the_same(world: World) -> None:
+    """The equivalence of the one write path: the same drafts, written one by one (as v2 and RE do)
+    and as one batch (as the import does), give the same rows, events and webhook deliveries."""
+    principal, site = await _owner(world)
+    runtime = world.app.runtime
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            update(PartnerApp)
+            .where(PartnerApp.id == principal.app_id)
+            .values(webhook_url="https://crm.example.com/h")
+        )
+    writing: dict[str, Any] = {
+        "site": site,
+        "principal": principal,
+        "clock": world.clock,
+        "moderation_delay": ZERO,
+    }
+    drafts = [flat("eq-1"), flat("eq-2", title="Vendo cocaína")]
+    async with runtime.db.transaction() as session:
+        singles = [
+            (await adverts.create_advert(session, command=CreateAdvert(d, "autoupload"), **writing)).id
+            for d in drafts
+        ]
+    again = [replace(d, external_id=f"{d.external_id}-b") for d in drafts]  # one external id per advert
+    async with runtime.db.transaction() as session:
+        batch = await adverts.create_adverts(
+            session, commands=[CreateAdvert(d, "autoupload") for d in again], **writing
+        )
+    assert all(isinstance(i, int) for i in batch)
+    await run_jobs(world)
+
+    async def notified(advert_id: int) -> list[tuple[str, str | None]]:
+        async with runtime.db.transaction() as session:
+            advert = await session.get(Advert, advert_id)
+            assert advert is not None
+            rows = await session.execute(
+                select(WebhookDelivery.event_type, WebhookDelivery.payload)
+                .where(WebhookDelivery.object_id == advert.uuid)
+                .order_by(WebhookDelivery.id)
+            )
+            return [(kind, (payload.get("data") or {}).get("code")) for kind, payload in rows.all()]
+
+    for single, batched in zip(singles, batch, strict=True):
+        assert isinstance(batched, int)
+        one, two = await _rows(world, [single, batched])
+        assert {k: v for k, v in one.items() if k != "extra"} == {
+            k: v for k, v in two.items() if k != "extra"
+        }
+        assert await _events(world, single) == await _events(world, batched)
+        assert await notified(single) == await notified(batched)
+        assert len(await notified(single)) == 2  # posted, then the verdict
