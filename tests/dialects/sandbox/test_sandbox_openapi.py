@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import httpx
+from openapi_spec_validator import validate
+
 from pazar.app import Pazar
 from pazar.dialects.sandbox.routes_faults import NewFault
 
@@ -27,3 +30,15 @@ def test_request_schemas_are_the_models_the_server_validates_with() -> None:
     document = json.loads(resources.files("pazar.openapi").joinpath("sandbox.json").read_text())
     schema = document["components"]["schemas"]["NewFault"]
     assert set(schema["properties"]) == set(NewFault.model_fields)
+
+
+async def test_the_document_is_served_beside_the_api_documents(app: Pazar) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://olx.pl") as http:
+        served = await http.get("/_pazar/openapi/sandbox.json")
+        index = (await http.get("/_pazar/openapi")).json()
+    assert served.status_code == 200
+    shipped = json.loads(resources.files("pazar.openapi").joinpath("sandbox.json").read_text())
+    assert served.json() == shipped
+    validate(served.json())
+    assert "/_pazar/openapi/sandbox.json" in {entry["url"] for entry in index}

@@ -12,13 +12,12 @@ from typing import Any
 import orjson
 import yaml
 
-# Served name -> file in the package's ``openapi`` folder; a missing file is simply not served
-# (the sandbox control plane's document comes with that feature).
+# Served name -> file in the package's ``openapi`` folder; a missing file is simply not served.
 DOCUMENTS: dict[str, str] = {
     "v2": "partner-api-v2.yaml",
     "autoupload": "autoupload.yaml",
     "re": "re.yaml",
-    "sandbox": "sandbox.yaml",
+    "sandbox": "sandbox.json",  # JSON is YAML: the same loader reads it
 }
 TITLES: dict[str, str] = {
     "v2": "Partner API v2 (OLX Europe)",
