@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pazar.services.commerce.entities import AdvertFeature, BoughtPacket, Payment
 from pazar.dialects.partner_v2.wire import timestamp
 from pazar.services.commerce.catalogue import FeatureOffer, PacketOffer
+from pazar.services.commerce.entities import AdvertFeature, BoughtPacket, Payment
 from pazar.services.commerce.ledger import Balance, PostpaidInvoice
 
 
