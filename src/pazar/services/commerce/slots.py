@@ -118,7 +118,7 @@ async def record(session: Session, *, advert_id: int, grant: str, now: datetime)
         await session.flush()
 
 
-async def left_of(session: Session, packet_ids: Sequence[str], *, statuses: Sequence[str]) -> dict[str, int]:
+async def held(session: Session, packet_ids: Sequence[str], *, statuses: Sequence[str]) -> dict[str, int]:
     """Slots of each packet held by adverts that still occupy one."""
     rows = await session.execute(
         select(PacketSlot.packet_id, func.count())
@@ -127,3 +127,15 @@ async def left_of(session: Session, packet_ids: Sequence[str], *, statuses: Sequ
         .group_by(PacketSlot.packet_id)
     )
     return {pid: int(n) for pid, n in rows.all()}
+
+
+async def budget_of_advert(session: Session, *, advert_id: int, now: datetime) -> int:
+    """Unexpired single-advert packets bought for ``advert_id`` whose slot nobody holds."""
+    rows = await session.execute(
+        select(BoughtPacket.id)
+        .outerjoin(PacketSlot, PacketSlot.packet_id == BoughtPacket.id)
+        .where(
+            BoughtPacket.advert_id == advert_id, BoughtPacket.active_to > now, PacketSlot.advert_id.is_(None)
+        )
+    )
+    return len(rows.all())
