@@ -21,6 +21,7 @@ from pazar.domain.errors import FieldError, ValidationFailed
 from pazar.domain.oauth import Principal
 from pazar.services import accounts, adverts
 from pazar.services.commerce import catalogue, ledger
+from pazar.services.commerce import features as commerce_features
 from pazar.services.commerce import packets as commerce_packets
 from pazar.services.entities import User
 from pazar.services.reference import SiteSnapshot
@@ -259,6 +260,59 @@ async def buy_advert_packet(
         advert=advert,
         method=body.payment_method,
         premium=body.is_premium,
+        now=runtime_of(request).clock.now(),
+    )
+    return no_content()
+
+
+# --- paid features ---------------------------------------------------------------------------------
+
+
+class FeatureIn(_Shape):
+    code: Text
+    payment_method: Text
+
+
+@router.get("/paid-features")
+async def paid_features(
+    request: Request, session: Session = SessionDep, principal: Principal = Depends(READ_USER)
+) -> Response:
+    site = await _site(request, session)
+    return json_response({"data": [wire_commerce.feature_offer(f) for f in catalogue.paid_features(site)]})
+
+
+@router.get("/adverts/{advert_id}/paid-features")
+async def advert_paid_features(
+    advert_id: RowId,
+    request: Request,
+    session: Session = SessionDep,
+    principal: Principal = Depends(READ_USER),
+) -> Response:
+    site = await _site(request, session)
+    advert = await adverts.get_owned(session, principal=principal, advert_id=advert_id)
+    found = await commerce_features.active(session, advert_id=advert.id, now=runtime_of(request).clock.now())
+    tz = wire.site_zone(site)
+    return json_response({"data": [wire_commerce.advert_feature(f, tz) for f in found]})
+
+
+@router.post("/adverts/{advert_id}/paid-features")
+async def buy_paid_feature(
+    advert_id: RowId,
+    request: Request,
+    session: Session = SessionDep,
+    principal: Principal = Depends(WRITE_USER),
+) -> Response:
+    body = parse(FeatureIn, await _body(request))
+    site = await _site(request, session)
+    user = await _user(session, principal)
+    advert = await adverts.get_owned(session, principal=principal, advert_id=advert_id, for_update=True)
+    await commerce_features.buy(
+        session,
+        site,
+        user=user,
+        advert=advert,
+        code=body.code,
+        method=body.payment_method,
         now=runtime_of(request).clock.now(),
     )
     return no_content()
