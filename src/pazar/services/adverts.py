@@ -413,7 +413,7 @@ async def create_advert(
     )
     session.add(advert)
     await session.flush()
-    if grant is not None:
+    if grant:  # a packet's slot (a new advert in a free slot has nothing to record)
         await slots.record(session, advert_id=advert.id, grant=grant, now=now)
     await events.publish(session, [events.of(advert, EventType.POSTED, now=now, source=command.source)])
     if advert.status == Status.NEW and schedule_moderation:
