@@ -174,8 +174,8 @@ async def zones(
     principal: Principal = Depends(READ_USER),
 ) -> Response:
     site = await _site(request, session)
-    catalogue.root_of(site, category_id)  # unknown categories get the documented error
-    return json_response({"data": []})  # no shipped site prices by zone (an OLX.ua feature)
+    found = catalogue.zones(site, catalogue.root_of(site, category_id))  # [] without regional pricing
+    return json_response({"data": [wire_commerce.zone(z) for z in found]})
 
 
 @router.get("/users/me/packets")
@@ -213,6 +213,7 @@ async def my_packets(
                     left=b.left,
                     active=b.active,
                     labels=[site.category(b.packet.root_category_id).name_in(language)],
+                    location=catalogue.zone_name(site, b.packet.zone_id) if b.packet.zone_id else None,
                     tz=tz,
                 )
                 for b in rows

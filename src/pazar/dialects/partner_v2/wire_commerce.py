@@ -86,7 +86,7 @@ def packet_offer(o: PacketOffer, *, category_id: int, price: int, with_features:
 
 
 def bought_packet(
-    p: BoughtPacket, *, left: int, active: bool, labels: list[str], tz: ZoneInfo
+    p: BoughtPacket, *, left: int, active: bool, labels: list[str], location: str | None, tz: ZoneInfo
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": p.id,
@@ -100,8 +100,14 @@ def bought_packet(
         "categories_ids": [p.root_category_id],
     }
     if p.zone_id is not None:
+        body["location_name"] = location
         body["zone_id"] = p.zone_id
     return body
+
+
+def zone(z: dict[str, Any]) -> dict[str, Any]:
+    """A LocationZone (the site data's extra ``region_ids`` stay inside)."""
+    return {k: z[k] for k in ("id", "whole_country", "whole_region", "labels", "sub_zones") if k in z}
 
 
 def feature_offer(f: FeatureOffer) -> dict[str, Any]:

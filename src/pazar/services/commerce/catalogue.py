@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pazar.domain.errors import BadRequest
+from pazar.domain.errors import BadRequest, FieldError, ValidationFailed
 from pazar.services.reference import SiteSnapshot
 
 PACKET_TYPES = ("base", "mega")
@@ -24,6 +24,7 @@ class PacketOffer:
     price: int
     name: str
     features: tuple[dict[str, str], ...]
+    zone_id: str | None = None  # the zone this price is for (regional pricing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +80,56 @@ def _name(site: SiteSnapshot, size: int) -> str:
     return template.format(size=size)
 
 
-def packets(site: SiteSnapshot, root_category_id: int) -> list[PacketOffer]:
-    """The packet variants sold for a root category, base before mega, by size."""
+def _regional(site: SiteSnapshot, root_category_id: int) -> dict[str, Any]:
+    prices = _section(site).get("zone_prices", {}).get(str(root_category_id))
+    return prices if isinstance(prices, dict) else {}
+
+
+def zones(site: SiteSnapshot, root_category_id: int) -> list[dict[str, Any]]:
+    """The location zones a root category with regional pricing is priced by (none: no regional pricing)."""
+    regional = _regional(site, root_category_id)
+    return [dict(z) for z in _section(site).get("zones", []) if str(z.get("id")) in regional]
+
+
+def zone_of_region(site: SiteSnapshot, root_category_id: int, region_id: int | None) -> str | None:
+    """The zone an advert in the region is priced in: the one listing the region, else a whole-country one."""
+    found = zones(site, root_category_id)
+    listed = [z for z in found if region_id is not None and region_id in z.get("region_ids", [])]
+    country = [z for z in found if z.get("whole_country")]
+    return str((listed or country)[0]["id"]) if listed or country else None
+
+
+def zone_name(site: SiteSnapshot, zone_id: str) -> str:
+    zone: dict[str, Any] = next((z for z in _section(site).get("zones", []) if z.get("id") == zone_id), {})
+    labels = zone.get("labels", {})
+    return str(labels.get(site.default_language, next(iter(labels.values()), zone_id)))
+
+
+def _zone_percent(site: SiteSnapshot, root_category_id: int, zone_id: str | None) -> int | None:
+    """The zone's price in percent of the list price; the zone is required exactly where prices are regional."""
+    regional = _regional(site, root_category_id)
+    if not regional:
+        if zone_id is not None:
+            raise ValidationFailed([FieldError("zone_id", "Invalid value", "invalid_zone")])
+        return None
+    if zone_id is None:
+        raise ValidationFailed([FieldError("zone_id", "This field is required", "required")])
+    if zone_id not in regional:
+        raise ValidationFailed([FieldError("zone_id", "Invalid value", "invalid_zone")])
+    return int(regional[zone_id])
+
+
+def packets(site: SiteSnapshot, root_category_id: int, zone_id: str | None = None) -> list[PacketOffer]:
+    """The packet variants sold for a root category (in the zone, where prices are regional), base
+    before mega, by size."""
+    percent = _zone_percent(site, root_category_id, zone_id)
     lists = _section(site).get("packets", {}).get(str(root_category_id), {})
     features = _section(site).get("packet_features", {})
     offers = []
     for kind in PACKET_TYPES:
-        for size, price in sorted(((int(s), int(p)) for s, p in lists.get(kind, {}).items())):
+        for size, listed in sorted(((int(s), int(p)) for s, p in lists.get(kind, {}).items())):
+            # Regional prices are rounded half up to the minor unit.
+            price = listed if percent is None else (listed * percent + 50) // 100
             offers.append(
                 PacketOffer(
                     root_category_id,
@@ -94,14 +138,17 @@ def packets(site: SiteSnapshot, root_category_id: int) -> list[PacketOffer]:
                     price,
                     _name(site, size),
                     tuple(dict(f) for f in features.get(kind, [])),
+                    zone_id if percent is not None else None,
                 )
             )
     return offers
 
 
-def packet(site: SiteSnapshot, *, category_id: int, size: int, kind: str) -> PacketOffer:
+def packet(
+    site: SiteSnapshot, *, category_id: int, size: int, kind: str, zone_id: str | None = None
+) -> PacketOffer:
     root = root_of(site, category_id)
-    for offer in packets(site, root):
+    for offer in packets(site, root, zone_id):
         if offer.size == size and offer.type == kind:
             return offer
     raise BadRequest(f"There is no variant with size {size} for category {category_id}", code="no_variant")

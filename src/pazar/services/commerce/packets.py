@@ -20,12 +20,6 @@ from pazar.services.runtime import Session
 SLOT_STATUSES = (Status.NEW.value, Status.ACTIVE.value)  # as services.adverts counts them
 
 
-def _no_zone(zone_id: str | None) -> None:
-    # No shipped site prices by zone (regional pricing is an OLX.ua feature): any zone is unknown.
-    if zone_id is not None:
-        raise ValidationFailed([FieldError("zone_id", "Invalid value", "invalid_zone")])
-
-
 def offers(
     site: SiteSnapshot, *, category_id: int, method: str, kind: str, zone_id: str | None
 ) -> list[PacketOffer]:
@@ -33,8 +27,7 @@ def offers(
     if method not in catalogue.PAYMENT_METHODS:
         raise BadRequest("Invalid payment method", code="invalid_payment_method")
     root = catalogue.root_of(site, category_id)
-    _no_zone(zone_id)
-    return [o for o in catalogue.packets(site, root) if kind == "all" or o.type == kind]
+    return [o for o in catalogue.packets(site, root, zone_id) if kind == "all" or o.type == kind]
 
 
 async def _store(
@@ -68,7 +61,7 @@ async def _store(
         size=offer.size,
         price=offer.price,
         currency=payment.currency,
-        zone_id=None,
+        zone_id=offer.zone_id,
         advert_id=advert_id,
         features=list(offer.features),
         created_at=now,
@@ -95,13 +88,12 @@ async def buy(
     ledger.check_method(site, user, method)
     if kind not in PACKET_TYPES:
         raise ValidationFailed([FieldError("type", "Invalid value", "invalid_choice")])
-    _no_zone(zone_id)
     if size == 1:
-        catalogue.root_of(site, category_id)
+        catalogue.packets(site, catalogue.root_of(site, category_id), zone_id)  # the zone is checked first
         raise BadRequest(
             f"There is no variant with size {size} for category {category_id}", code="no_variant"
         )
-    offer = catalogue.packet(site, category_id=category_id, size=size, kind=kind)
+    offer = catalogue.packet(site, category_id=category_id, size=size, kind=kind, zone_id=zone_id)
     return await _store(session, site, user=user, offer=offer, method=method, advert_id=None, now=now)
 
 
@@ -124,7 +116,14 @@ async def buy_for_advert(
     if waiting:  # a racing retry of the same purchase: the advert already has its unused slot
         raise BadRequest("A packet for this advert is already bought", code="packet_exists")
     kind = "mega" if premium else "base"
-    offer = catalogue.packet(site, category_id=advert.category_id, size=1, kind=kind)
+    root = catalogue.root_of(site, advert.category_id)
+    city = site.cities.get(advert.city_id) if advert.city_id is not None else None
+    zone = catalogue.zone_of_region(site, root, city.region_id if city else None)
+    if zone is None and catalogue.zones(site, root):  # regional prices, but none for where the advert is
+        raise BadRequest(
+            f"There is no variant with size 1 for category {advert.category_id}", code="no_variant"
+        )
+    offer = catalogue.packet(site, category_id=advert.category_id, size=1, kind=kind, zone_id=zone)
     return await _store(session, site, user=user, offer=offer, method=method, advert_id=advert.id, now=now)
 
 
