@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select
 
 from pazar.db.models import Advert
-from pazar.db.queries import count_up_to, lock_user, owned_adverts
+from pazar.db.queries import lock_user, owned_adverts
 from pazar.domain.adverts import (
     AdvertContext,
     AdvertRules,
@@ -43,6 +43,7 @@ from pazar.domain.taxonomy import fold
 from pazar.domain.text_rules import TextRules
 from pazar.ports import Clock
 from pazar.services import events, jobs
+from pazar.services.commerce import slots
 from pazar.services.reference import SiteSnapshot
 from pazar.services.runtime import Session
 
@@ -302,12 +303,6 @@ def _draft_columns(site: SiteSnapshot, draft: AdvertDraft) -> dict[str, Any]:
     }
 
 
-async def _has_free_slot(
-    session: Session, site: SiteSnapshot, *, user_id: int, root_category_id: int
-) -> bool:
-    return await _free_count(session, site, user_id=user_id, root_category_id=root_category_id) != 0
-
-
 def takes_a_slot(*, before: tuple[str, int] | None, after: tuple[str, int]) -> bool:
     """Whether a change (status, root category) -> (status, root category) makes an advert occupy a
     free slot it did not occupy: it enters a slot status, or moves to another root category in one."""
@@ -318,31 +313,50 @@ def takes_a_slot(*, before: tuple[str, int] | None, after: tuple[str, int]) -> b
 
 
 async def ensure_free_slot(
-    session: Session, site: SiteSnapshot, *, user_id: int, root_category_id: int
+    session: Session,
+    site: SiteSnapshot,
+    *,
+    user_id: int,
+    root_category_id: int,
+    advert_id: int,
+    now: datetime,
 ) -> None:
-    """Refuse a change that would take a slot the user does not have. The caller holds the user's lock
-    (``lock_user``), so no concurrent write of that user can take the slot between count and write."""
-    if not await _has_free_slot(session, site, user_id=user_id, root_category_id=root_category_id):
+    """Refuse a change that would take a slot the user does not have, else record the slot taken (a
+    free one, or one of a bought packet's). The caller holds the user's lock (``lock_user``), so no
+    concurrent write of that user can take the slot between count and write."""
+    budget = await _free_count(
+        session, site, user_id=user_id, root_category_id=root_category_id, now=now, advert_id=advert_id
+    )
+    grant = budget.take()
+    if grant is None:
         raise BadRequest("You have reached the limit of free adverts in this category", code="limit_reached")
+    await slots.record(session, advert_id=advert_id, grant=grant, now=now)
 
 
 async def _free_count(
-    session: Session, site: SiteSnapshot, *, user_id: int, root_category_id: int
-) -> int | None:
-    """Free adverts the user may still have in the root category (None: no limit)."""
+    session: Session,
+    site: SiteSnapshot,
+    *,
+    user_id: int,
+    root_category_id: int,
+    now: datetime,
+    advert_id: int | None = None,
+) -> slots.Budget:
+    """Slots the user may still take in the root category: free adverts, then bought packets."""
     root = site.categories.get(root_category_id)
     limit = root.free_limit if root and root.free_limit is not None else site.rules.get("free_limit_default")
     if limit is None:
-        return None
-    used = await count_up_to(
+        return slots.Budget(None)
+    return await slots.budget(
         session,
         site_id=site.site_id,
         user_id=user_id,
         root_category_id=root_category_id,
+        limit=int(limit),
         statuses=SLOT_STATUSES,
-        cap=int(limit),
+        now=now,
+        advert_id=advert_id,
     )
-    return max(0, int(limit) - int(used or 0))
 
 
 async def _schedule_moderation(session: Session, advert: Advert, *, now: datetime, delay: timedelta) -> None:
@@ -428,7 +442,9 @@ async def apply_command(
     following = transition(current, action)
     root = advert.root_category_id
     if takes_a_slot(before=(current.value, root), after=(following.value, root)):
-        await ensure_free_slot(session, site, user_id=advert.user_id, root_category_id=root)
+        await ensure_free_slot(
+            session, site, user_id=advert.user_id, root_category_id=root, advert_id=advert.id, now=now
+        )
     advert.status = following.value
     advert.modified_at = now
     if action == Action.DEACTIVATE:
@@ -587,7 +603,8 @@ async def create_adverts(
     results: list[int | DomainError | None] = []
     rows: list[dict[str, Any]] = []
     positions: list[int] = []
-    free: dict[int, int | None] = {}
+    budgets: dict[int, slots.Budget] = {}
+    grants: list[str | None] = []
     await lock_user(session, owner_of(principal))  # the free counts below hold until the commit
     for position, command in enumerate(commands):
         try:
@@ -598,14 +615,13 @@ async def create_adverts(
             continue
         columns = _draft_columns(site, command.draft)
         root_id = columns["root_category_id"]
-        if root_id not in free:
-            free[root_id] = await _free_count(
-                session, site, user_id=owner_of(principal), root_category_id=root_id
+        if root_id not in budgets:
+            budgets[root_id] = await _free_count(
+                session, site, user_id=owner_of(principal), root_category_id=root_id, now=now
             )
-        left = free[root_id]
-        status = Status.NEW if left is None or left > 0 else Status.LIMITED
-        if left:
-            free[root_id] = left - 1
+        grant = budgets[root_id].take()
+        grants.append(grant)
+        status = Status.NEW if grant is not None else Status.LIMITED
         rows.append(
             {
                 "uuid": command.uuid or str(uuid.uuid4()),
@@ -653,6 +669,9 @@ async def create_adverts(
         )
         for position, advert_id in zip(positions, ids, strict=True):
             results[position] = advert_id
+        for advert_id, grant in zip(ids, grants, strict=True):
+            if grant:  # a packet's slot (a free one needs no record)
+                await slots.record(session, advert_id=advert_id, grant=grant, now=now)
         if schedule_moderation:
             fresh = [i for i, row in zip(ids, rows, strict=True) if row["status"] == Status.NEW.value]
             await schedule_moderation_batch(session, fresh, now=now, delay=moderation_delay)
@@ -699,7 +718,12 @@ async def update_adverts(
                 # Flushed first, so the count sees the earlier adverts of this batch where they are now.
                 await session.flush()
                 await ensure_free_slot(
-                    session, site, user_id=advert.user_id, root_category_id=columns["root_category_id"]
+                    session,
+                    site,
+                    user_id=advert.user_id,
+                    root_category_id=columns["root_category_id"],
+                    advert_id=advert.id,
+                    now=now,
                 )
         except DomainError as exc:
             results.append(exc)

@@ -211,7 +211,14 @@ async def moderator_decision(
         before=(current.value, row.root_category_id), after=(following.value, row.root_category_id)
     ):
         site = await site_for(session, row.site_id)
-        await ensure_free_slot(session, site, user_id=row.user_id, root_category_id=row.root_category_id)
+        await ensure_free_slot(
+            session,
+            site,
+            user_id=row.user_id,
+            root_category_id=row.root_category_id,
+            advert_id=row.id,
+            now=clock.now(),
+        )
     await apply_decisions(session, [(row, decision)], site_for=site_for, clock=clock)
     advert = await session.get(Advert, row.id, populate_existing=True)
     assert advert is not None

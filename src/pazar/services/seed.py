@@ -20,6 +20,7 @@ from pazar.db.upsert import upsert
 from pazar.ports import Clock, token_digest
 from pazar.services import accounts
 from pazar.services.autoupload import site_data as autoupload_site_data
+from pazar.services.commerce import wallet
 from pazar.services.realestate import site_data as re_site_data
 from pazar.services.runtime import Session
 from pazar.services.secrets_store import derive_secret
@@ -197,6 +198,7 @@ async def ensure_demo(
                 phone=spec.get("phone", ""),
                 is_business=bool(spec.get("is_business")),
             )
+            await wallet.starting_credit(session, site_id=site_id, user=user, clock=clock)
         creds.users.append(
             {"id": user.id, "email": user.email, "password": password, "is_business": user.is_business}
         )

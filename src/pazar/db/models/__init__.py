@@ -3,6 +3,7 @@
 from pazar.db.models.accounts import PartnerApp, User
 from pazar.db.models.adverts import Advert, AdvertEvent, AdvertObserver
 from pazar.db.models.autoupload import StoredImage
+from pazar.db.models.commerce import AdvertFeature, BoughtPacket, LedgerEntry, PacketSlot, Payment
 from pazar.db.models.imports import ImportBatch, ImportItem
 from pazar.db.models.jobs import Job
 from pazar.db.models.messaging import BusinessProfile, MediaImage, Message, MessageThread
@@ -15,9 +16,11 @@ __all__ = [
     "AccessToken",
     "Advert",
     "AdvertEvent",
+    "AdvertFeature",
     "AdvertObserver",
     "AdvertOperation",
     "AuthorizationCode",
+    "BoughtPacket",
     "BusinessProfile",
     "Category",
     "City",
@@ -25,10 +28,13 @@ __all__ = [
     "ImportBatch",
     "ImportItem",
     "Job",
+    "LedgerEntry",
     "MediaImage",
     "Message",
     "MessageThread",
+    "PacketSlot",
     "PartnerApp",
+    "Payment",
     "RefreshToken",
     "Region",
     "SandboxFault",

@@ -18,6 +18,7 @@ from pazar.dialects.partner_v2 import (
     errors,
     routes_adverts,
     routes_business,
+    routes_commerce,
     routes_messaging,
     routes_oauth,
     routes_reference,
@@ -52,6 +53,7 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
         app.include_router(module.router, dependencies=versioned)
     for module in (routes_messaging, routes_business):  # threads, messages, business accounts, logos
         app.include_router(module.router, dependencies=versioned)
+    app.include_router(routes_commerce.router, dependencies=versioned)  # payments, packets, paid features
 
     @app.exception_handler(DomainError)
     async def on_domain_error(_: Request, exc: DomainError) -> Response:

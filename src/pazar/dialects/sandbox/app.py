@@ -21,6 +21,7 @@ from pazar.dialects.sandbox import (
     routes_journal,
     routes_moderation,
     routes_state,
+    routes_wallet,
     routes_webhooks,
 )
 from pazar.dialects.sandbox.common import ControlError, error_response, require_admin
@@ -53,6 +54,7 @@ def build(runtime: Runtime, site_router: SiteRouter, *, drain: Drain, faults: Fa
         routes_faults,
         routes_state,
         routes_webhooks,
+        routes_wallet,
     )
     for module in routers:
         app.include_router(module.router, dependencies=guarded)
