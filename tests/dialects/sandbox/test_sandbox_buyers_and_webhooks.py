@@ -77,3 +77,41 @@ async def test_deliveries_are_listed_and_replayed(
         assert bad.status_code == 422
     finally:
         await partner.client.aclose()
+
+
+async def test_a_buyer_writes_through_the_control_plane(world: World, admin_headers: dict[str, str]) -> None:
+    me = await seller(world)
+    advert = await me.create()
+    path = f"/_pazar/v1/adverts/{advert['id']}/messages"
+    body = {
+        "text": "Czy telefon jest nadal dostępny?",
+        "buyer": {"email": "kupiec@example.com", "name": "Kupiec"},
+    }
+    early = await world.http.post(path, json=body, headers=admin_headers)
+    assert early.status_code == 404  # not public yet: no buyer can see it
+    await run_jobs(world)
+    sent = await world.http.post(path, json=body, headers=admin_headers)
+    assert sent.status_code == 201, sent.text
+    message = sent.json()
+    assert message["advert_id"] == advert["id"] and message["text"] == body["text"]
+    again = await world.http.post(path, json={**body, "text": "Halo?"}, headers=admin_headers)
+    assert again.json()["thread_id"] == message["thread_id"]  # one thread per advert and buyer
+
+    threads = (await me.get("/threads", params={"advert_id": advert["id"]})).json()["data"]
+    assert [(t["id"], t["total_count"], t["unread_count"]) for t in threads] == [(message["thread_id"], 2, 2)]
+    texts = (await me.get(f"/threads/{message['thread_id']}/messages")).json()["data"]
+    assert [(m["type"], m["text"]) for m in texts] == [("received", body["text"]), ("received", "Halo?")]
+
+    for bad, status in (
+        ({"text": "x", "buyer": {"email": "k@example.com"}, "extra": 1}, 422),
+        ({"text": "Hej", "buyer": {}}, 422),
+        ({"text": "", "buyer": {"email": "k@example.com"}}, 400),
+    ):
+        refused = await world.http.post(path, json=bad, headers=admin_headers)
+        assert refused.status_code == status, (bad, refused.text)
+    for ref in ("9223372036854775808", "2147483648", "no-such-uuid"):
+        missing = await world.http.post(
+            f"/_pazar/v1/adverts/{ref}/messages", json=body, headers=admin_headers
+        )
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert (await world.http.post(path, json=body)).status_code == 401

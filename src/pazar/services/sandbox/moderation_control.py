@@ -68,10 +68,15 @@ async def set_mode(
     return [_describe(site) for site in sites]
 
 
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
+
+
 async def find_advert_id(session: Session, ref: str) -> int:
     """An advert by its v2 id or its RE uuid."""
     stmt = select(Advert.id)
-    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+    if ref.isascii() and ref.isdigit():
+        if len(ref) > 10 or int(ref) > MAX_ROW_ID:  # beyond any id the columns can hold
+            raise NotFound("Advert not found")
         stmt = stmt.where(Advert.id == int(ref))
     elif len(ref) <= 36:
         stmt = stmt.where(Advert.uuid == ref)
