@@ -1,4 +1,4 @@
-"""Webhook deliveries: list, replay."""
+"""Webhook deliveries: list, replay, trigger."""
 
 from __future__ import annotations
 
@@ -92,3 +92,35 @@ def webhooks_replay_failed(
 
     made = run(work)
     emit(made, json_out, f"{made['replayed']} deliveries queued again")
+
+
+@webhooks_app.command("trigger")
+def webhooks_trigger(
+    advert: Annotated[str, typer.Option("--advert", help="A v2 advert id or an RE advert uuid.")],
+    event_type: Annotated[
+        str, typer.Option("--event", help="e.g. advert_posted_error, advert_state_changed.")
+    ],
+    json_out: JsonOpt = False,
+) -> None:
+    """Send a real, signed notification of that type about the advert to its app (sandbox mode only)."""
+    from pazar.config import Settings
+    from pazar.services.sandbox import triggers
+
+    if not Settings().sandbox:
+        typer.echo("error: webhooks trigger is a sandbox command (PAZAR_SANDBOX=false here)", err=True)
+        raise typer.Exit(2)
+
+    async def work(rt: Runtime) -> dict[str, Any]:
+        async with rt.db.transaction() as session:
+            row = await triggers.trigger(session, runtime=rt, ref=advert, event_type=event_type)
+            return {
+                "id": row.id,
+                "delivery_id": row.delivery_id,
+                "event_type": row.event_type,
+                "url": row.url,
+            }
+
+    made = run(work)
+    emit(
+        made, json_out, f"delivery {made['id']} ({made['delivery_id']}) {made['event_type']} -> {made['url']}"
+    )

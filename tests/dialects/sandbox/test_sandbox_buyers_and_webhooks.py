@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from standardwebhooks import Webhook
 
 from support import Receiver, World, quiet_outbox, re_advert, re_partner, run_jobs, seller
 
@@ -115,3 +116,53 @@ async def test_a_buyer_writes_through_the_control_plane(world: World, admin_head
         )
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert (await world.http.post(path, json=body)).status_code == 401
+
+
+async def test_a_triggered_notification_is_real_and_signed(
+    world: World, admin_headers: dict[str, str], receiver: Receiver
+) -> None:
+    partner = await re_partner(world, webhook_url=receiver.url)
+    try:
+        posted = await partner.post(re_advert())
+        uuid = posted.json()["data"]["uuid"]
+        await world.http.post("/_pazar/v1/clock/advance", json={"seconds": 5}, headers=admin_headers)
+        before = len(receiver.requests)
+        path = "/_pazar/v1/webhooks/trigger"
+        made = await world.http.post(
+            path, json={"advert": uuid, "event_type": "advert_posted_error"}, headers=admin_headers
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["event_type"] == "advert_posted_error" and made.json()["object_id"] == uuid
+        await world.http.post("/_pazar/v1/clock/advance", json={"seconds": 1}, headers=admin_headers)
+        (sent,) = receiver.requests[before:]
+        note = Webhook(partner.notification_secret).verify(
+            sent.body, sent.headers
+        )  # signed with the app's secret
+        assert note["event_type"] == "advert_posted_error" and note["object_id"] == uuid
+        assert note["flow"] == "publish_advert" and note["data"]["title"] == "Advert rejected by moderation"
+        changed = await world.http.post(
+            path, json={"advert": uuid, "event_type": "advert_state_changed"}, headers=admin_headers
+        )
+        assert changed.status_code == 201
+        await world.http.post("/_pazar/v1/clock/advance", json={"seconds": 1}, headers=admin_headers)
+        state = receiver.requests[-1].json()
+        assert state["flow"] == "advert_lifecycle" and state["data"]["code"] == "active"
+
+        unknown = await world.http.post(
+            path, json={"advert": uuid, "event_type": "advert_exploded"}, headers=admin_headers
+        )
+        assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "invalid_event_type"
+        missing = await world.http.post(
+            path, json={"advert": "2147483648", "event_type": "advert_state_changed"}, headers=admin_headers
+        )
+        assert missing.status_code == 404
+        me = await seller(world)  # a v2 app: no callback URL
+        silent = await world.http.post(
+            path,
+            json={"advert": str((await me.create())["id"]), "event_type": "advert_state_changed"},
+            headers=admin_headers,
+        )
+        assert silent.status_code == 400 and silent.json()["error"]["code"] == "no_callback"
+        assert (await world.http.post(path, json={"advert": uuid})).status_code == 401
+    finally:
+        await partner.client.aclose()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pazar.config import Settings
-from support import V2, World
+from support import V2, World, re_advert, re_partner, run_jobs
 
 PAZAR = [str(Path(sys.executable).with_name("pazar"))]
 
@@ -69,3 +69,20 @@ async def test_moderation_and_snapshot_commands(world: World, settings: Settings
     assert "cli-snap" in [s["name"] for s in (await pazar(settings, "snapshot", "list"))["snapshots"]]
     restored = await pazar(settings, "snapshot", "restore", "cli-snap")
     assert restored["restored"] == "cli-snap" and restored["rows"]["sites"] >= 1
+
+
+async def test_webhooks_trigger_queues_a_delivery_to_the_adverts_app(
+    world: World, settings: Settings
+) -> None:
+    partner = await re_partner(
+        world, webhook_url="http://127.0.0.1:9/hooks"
+    )  # nobody listens: it stays queued
+    try:
+        uuid = (await partner.post(re_advert())).json()["data"]["uuid"]
+        await run_jobs(world)  # the RE publish is applied by the worker
+        made = await pazar(settings, "webhooks", "trigger", "--advert", uuid, "--event", "advert_put_success")
+        assert made["event_type"] == "advert_put_success" and made["url"] == "http://127.0.0.1:9/hooks"
+        listed = await pazar(settings, "webhooks", "list", "--app", partner.app.client_id)
+        assert made["delivery_id"] in {row["delivery_id"] for row in listed}
+    finally:
+        await partner.client.aclose()

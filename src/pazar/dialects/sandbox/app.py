@@ -58,6 +58,7 @@ def build(runtime: Runtime, site_router: SiteRouter, *, drain: Drain, faults: Fa
     )
     for module in routers:
         app.include_router(module.router, dependencies=guarded)
+    app.include_router(routes_webhooks.trigger_router, dependencies=guarded)
 
     @app.exception_handler(ControlError)
     async def on_control_error(_: Request, exc: ControlError) -> Response:
