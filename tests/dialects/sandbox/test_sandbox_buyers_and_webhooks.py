@@ -27,7 +27,11 @@ async def test_buyers_move_an_active_adverts_statistics(world: World, admin_head
     assert {r.status_code for r in together} == {200}
     stats = (await me.get(f"/adverts/{advert['id']}/statistics")).json()["data"]
     assert stats == {"advert_views": 15, "phone_views": 2, "users_observing": 0}
-    for bad in ({"views": -1}, {"views": 10**20}, {"likes": 3}):
+    watched = await world.http.post(path, json={"observers": 3}, headers=admin_headers)
+    assert watched.json() == {"advert_views": 15, "phone_views": 2, "users_observing": 3}
+    stats = (await me.get(f"/adverts/{advert['id']}/statistics")).json()["data"]
+    assert stats["users_observing"] == 3
+    for bad in ({"views": -1}, {"views": 10**20}, {"likes": 3}, {"observers": 1001}, {"observers": -1}):
         refused = await world.http.post(path, json=bad, headers=admin_headers)
         assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid"
 

@@ -21,6 +21,7 @@ class Activity(BaseModel):
     model_config = ConfigDict(extra="forbid")
     views: int = Field(default=0, ge=0, le=1_000_000)
     phone_views: int = Field(default=0, ge=0, le=1_000_000)
+    observers: int = Field(default=0, ge=0, le=1_000)  # each one a new guest user observing the advert
 
 
 @router.post("/adverts/{ref}/activity")
@@ -31,6 +32,8 @@ async def activity(ref: str, request: Request, session: Session = SessionDep) ->
         ref=no_nul(ref, message="Advert not found"),
         views=command.views,
         phone_views=command.phone_views,
+        observers=command.observers,
+        clock=runtime_of(request).clock,
     )
     return json_response(
         {

@@ -16,7 +16,8 @@ from pazar.domain.commands import ModerationDecision
 from pazar.domain.errors import NotFound
 from pazar.domain.lifecycle import Action
 from pazar.domain.moderation import MODES
-from pazar.services import moderation, statistics
+from pazar.ports import Clock
+from pazar.services import messaging, moderation, statistics
 from pazar.services.runtime import Runtime, Session
 from pazar.services.sandbox import clock as sandbox_clock
 
@@ -107,10 +108,20 @@ async def decide(
 
 
 async def buyer_activity(
-    session: Session, *, ref: str, views: int, phone_views: int
+    session: Session, *, ref: str, views: int, phone_views: int, observers: int = 0, clock: Clock
 ) -> statistics.Statistics:
-    """Buyers view an active advert's page and reveal its phone; its statistics afterwards."""
+    """Buyers view an active advert's page, reveal its phone and start observing it (each observer a
+    new guest user of the site); its statistics afterwards."""
     advert = await statistics.public_advert(session, await find_advert_id(session, ref))
     await statistics.count_activity(session, advert.id, views=views, phone_views=phone_views)
+    for number in range(observers):
+        guest = await messaging.guest_buyer(
+            session,
+            site_id=advert.site_id,
+            name=f"Observer {number + 1}",
+            email="observer@sandbox.invalid",
+            clock=clock,
+        )
+        await statistics.observe(session, advert_id=advert.id, user_id=guest.user_id, clock=clock)
     await session.refresh(advert)
     return await statistics.of(session, advert)
