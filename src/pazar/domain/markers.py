@@ -2,7 +2,9 @@
 
 ``pazar:accept`` publishes at once, ``pazar:reject`` (or ``pazar:reject:<reason>``) sends it back to
 the owner, ``pazar:block`` blocks it, ``pazar:hold`` keeps it for a human. The first marker in the
-title, then the description, wins. Parsed by a linear scan (no regular expression on user text).
+title, then the description, wins. ``pazar:invalid:<field>`` makes an RE publish or update fail its
+validation on that field (an ``advert_posted_error`` with that ``validation`` entry). Parsed by a
+linear scan (no regular expression on user text).
 """
 
 from __future__ import annotations
@@ -41,4 +43,21 @@ def marker_in(*texts: str) -> tuple[str, Action | None, str | None, str | None] 
                 )
                 return name, _ACTIONS[name], reason.strip(":") or default_reason, _DESCRIPTIONS[name]
             at = lowered.find(PREFIX, at + len(PREFIX))
+    return None
+
+
+_FIELD_CHARS = _REASON_CHARS | frozenset(".")
+
+
+def invalid_field_in(*texts: str) -> str | None:
+    """The field a ``pazar:invalid:<field>`` marker names (the first one), or None."""
+    needle = PREFIX + "invalid:"
+    for text in texts:
+        lowered = text.lower()
+        at = lowered.find(needle)
+        if at != -1:
+            start = end = at + len(needle)
+            while end < len(lowered) and end - start < 64 and lowered[end] in _FIELD_CHARS:
+                end += 1
+            return lowered[start:end].strip(".") or "title"
     return None

@@ -8,7 +8,7 @@ import pytest
 from pazar.app import create_app
 from pazar.config import Settings
 from pazar.worker import Worker
-from support import V2, World, phone_advert, re_advert, re_partner, run_jobs, seller
+from support import V2, Receiver, World, phone_advert, quiet_outbox, re_advert, re_partner, run_jobs, seller
 
 DESCRIPTION = phone_advert()["description"]
 
@@ -72,3 +72,24 @@ async def test_operator_mode_ignores_markers(world: World, settings: Settings) -
             assert advert.json()["data"]["status"] == "active"
     finally:
         await operator.shutdown()
+
+
+async def test_an_invalid_marker_fails_the_re_publish_on_that_field(
+    world: World, admin_headers: dict[str, str]
+) -> None:
+    await quiet_outbox(world)
+    receiver = await Receiver().start()
+    partner = await re_partner(world, webhook_url=receiver.url)
+    try:
+        text = re_advert()["description"] + " pazar:invalid:price"
+        posted = await partner.post(re_advert(description=text))
+        assert posted.status_code == 201, posted.text  # accepted for processing, as always
+        await world.http.post("/_pazar/v1/clock/advance", json={"seconds": 5}, headers=admin_headers)
+        (note,) = [r.json() for r in receiver.requests]
+        assert note["event_type"] == "advert_posted_error"
+        assert note["object_id"] == posted.json()["data"]["uuid"]
+        (entry,) = note["data"]["validation"]
+        assert entry["field"] == "price" and "pazar:invalid:price" in entry["detail"]
+    finally:
+        await partner.client.aclose()
+        await receiver.stop()

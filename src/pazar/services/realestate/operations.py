@@ -27,9 +27,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pazar.db.models import Advert, AdvertOperation, PartnerApp
+from pazar.domain import markers
 from pazar.domain import webhooks as wire
 from pazar.domain.commands import AdvertCommand, AdvertDraft, CreateAdvert, UpdateAdvert
-from pazar.domain.errors import Conflict, DomainError, NotFound
+from pazar.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from pazar.domain.lifecycle import Action, Status, can
 from pazar.domain.oauth import Principal
 from pazar.domain.realestate import RE_SCOPES
@@ -38,6 +39,7 @@ from pazar.services import adverts, jobs, moderation, webhooks
 from pazar.services.realestate import drafts
 from pazar.services.reference import SiteSnapshot
 from pazar.services.runtime import Runtime, Session
+from pazar.services.sandbox.clock import in_sandbox
 
 RE_OPERATION_JOB = "re_operation"
 SOURCE = "re_v1"
@@ -250,6 +252,19 @@ async def _conclude(
     )
 
 
+def _refuse_marked(draft: AdvertDraft) -> None:
+    """Sandbox magic value: ``pazar:invalid:<field>`` in the text fails validation on that field."""
+    field = markers.invalid_field_in(draft.title, draft.description)
+    if field is not None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    field, "Invalid value", "invalid", f"Refused by the sandbox marker pazar:invalid:{field}"
+                )
+            ]
+        )
+
+
 async def _apply(
     session: Session,
     operation: AdvertOperation,
@@ -263,6 +278,8 @@ async def _apply(
     clock = runtime.clock
     delay = adverts.moderation_delay(site, runtime.settings.moderation_delay_seconds)
     object_id = operation.object_id or ""
+    if draft is not None and in_sandbox(clock):
+        _refuse_marked(draft)
     if operation.kind == wire.POST:
         assert draft is not None
         located = replace(drafts.locate(site, draft), external_id=object_id)
