@@ -47,10 +47,12 @@ def server(settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPat
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
+    # Start-up migrates and seeds a fresh database: generous on a loaded CI machine, but a server
+    # whose thread died is reported at once.
+    deadline = time.monotonic() + 90
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert server.started
+    assert server.started, "the server did not start (see its log above)"
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=20)
