@@ -6,7 +6,7 @@ Measures, in one run on one machine, with wrk on loopback:
 * ``GET /api/partner/adverts/{id}``
 
 of a ``pazar serve`` subprocess (fresh SQLite file and/or PostgreSQL database, access log off,
-log level warning) against ``prism mock`` of ``../shared/reference/partner-api-v2.openapi.yaml``
+log level warning) against ``prism mock`` of ``src/pazar/openapi/partner-api-v2.yaml``
 (logging silenced), at each ``--concurrency`` for ``--duration`` seconds, and checks the targets
 of the issue: pazar >= 1.5x Prism's requests/s on POST, >= 2x on GET, pazar p99 < 50 ms at c=16.
 
@@ -51,7 +51,7 @@ from _procs import Processes, free_port, group_cpu_seconds, postgres_cpu_seconds
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
-DEFAULT_SPEC = (REPO.parent / "shared" / "reference" / "partner-api-v2.openapi.yaml").resolve()
+DEFAULT_SPEC = REPO / "src" / "pazar" / "openapi" / "partner-api-v2.yaml"  # the v2 document pazar serves
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/pazar_bench"
 PROTECTED_DATABASES = {"test", "postgres", "template0", "template1"}
 

@@ -227,8 +227,8 @@ async def per_call_costs(runtime: Any, advert_id: int, token: str, loops: int) -
         "adverts.advert_rules(site)": timeit(lambda: adverts.advert_rules(site)),
         "adverts.category_spec(site, 101)": timeit(lambda: adverts.category_spec(site, 101)),
         "adverts.city_spec(site, 627)": timeit(lambda: adverts.city_spec(site, 627)),
-        "adverts.validate (all of the above + check_advert)": timeit(
-            lambda: adverts.validate(site, draft, external_url_allowed=False)
+        "adverts.Validator (all of the above + check_advert)": timeit(
+            lambda: adverts.Validator(site, external_url_allowed=False)(draft)
         ),
         "adverts._draft_columns": timeit(lambda: adverts._draft_columns(site, draft)),
         "oauth.token_digest(token)": timeit(lambda: token_digest(token)),

@@ -415,7 +415,7 @@ def dispatcher(world: World, **settings: Any) -> Any:
     from dataclasses import replace
 
     from pazar.fetcher import FetchPolicy, HttpFetcher
-    from pazar.services.webhooks import Dispatcher
+    from pazar.services.webhook_delivery import Dispatcher
 
     runtime = world.app.runtime
     if settings:

@@ -8,7 +8,7 @@ import httpx
 import orjson
 
 from pazar.cli.listen import receiver_app
-from pazar.services import accounts, webhooks
+from pazar.services import accounts, webhook_delivery
 from support import World, re_app
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -24,7 +24,7 @@ def _delivery() -> tuple[bytes, dict[str, str]]:
         "data": {},
     }
     body = orjson.dumps(payload)
-    headers = webhooks.signed_headers(
+    headers = webhook_delivery.signed_headers(
         secret=SECRET, delivery_id="msg_1", payload=payload, body=body, sent_at=datetime.now(UTC)
     )
     return body, {**headers, "content-type": "application/json"}

@@ -15,13 +15,14 @@ from pazar.config import Settings
 from pazar.dialects.apidocs import app as apidocs
 from pazar.dialects.autoupload import app as autoupload
 from pazar.dialects.common.context import SiteRouter
+from pazar.dialects.common.paths import merge_slashes
 from pazar.dialects.console import app as console
 from pazar.dialects.health import app as health
 from pazar.dialects.partner_v2 import app as partner_v2
 from pazar.dialects.re_v1 import app as re_v1
 from pazar.dialects.sandbox import app as sandbox
 from pazar.ports import Clock
-from pazar.services import seed, webhooks
+from pazar.services import seed, webhook_delivery
 from pazar.services.runtime import Runtime
 from pazar.services.sandbox import clock as sandbox_clock
 from pazar.services.secrets_store import server_secret_key
@@ -62,7 +63,7 @@ class Pazar:
         self._started = False
         self._worker: Worker | None = None
         self._worker_task: asyncio.Task[None] | None = None
-        self._dispatcher: webhooks.Dispatcher | None = None
+        self._dispatcher: webhook_delivery.Dispatcher | None = None
         self._dispatcher_task: asyncio.Task[None] | None = None
 
     async def startup(self) -> None:
@@ -74,7 +75,7 @@ class Pazar:
         if self.runtime.settings.embedded_worker:
             self._worker = Worker(self.runtime, poll_interval=self.runtime.settings.worker_poll_interval)
             self._worker_task = asyncio.create_task(self._worker.run_forever())
-            self._dispatcher = webhooks.Dispatcher(self.runtime)
+            self._dispatcher = webhook_delivery.Dispatcher(self.runtime)
             self._dispatcher_task = asyncio.create_task(self._dispatcher.run_forever())
 
     async def shutdown(self) -> None:
@@ -93,6 +94,7 @@ class Pazar:
         # The probes answer before (and without) start-up, so /readyz can report a database that is down.
         if not self._started and not scope.get("path", "").startswith(health.PREFIXES):
             await self.startup()
+        scope = merge_slashes(scope)
         if scope["type"] == "http":
             await logs.traced(scope, receive, send, self._route, log=self.runtime.settings.access_log)
             return

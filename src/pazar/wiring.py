@@ -6,8 +6,8 @@ first one runs; calling it again changes nothing.
 
 from __future__ import annotations
 
-from pazar.services import events, webhooks
+from pazar.services import events, webhook_fanout
 
 
 def wire_event_bus() -> None:
-    events.subscribe(webhooks.on_events)
+    events.subscribe(webhook_fanout.on_events)

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pazar.db.queries import begin_writing
-from pazar.services import jobs, moderation, webhooks
+from pazar.services import jobs, moderation, webhook_delivery
 from pazar.services.adverts import EXPIRE_JOB, MODERATE_JOB
 from pazar.services.autoupload import jobs as autoupload_jobs
 from pazar.services.realestate import operations as re_operations
@@ -200,7 +200,7 @@ class Worker:
 async def run_due(runtime: Runtime) -> int:
     """Run every job and webhook delivery due now, to the end; how many ran (the sandbox clock's drain)."""
     ran = await Worker(runtime, poll_interval=0).run_until_idle()
-    dispatcher = webhooks.Dispatcher(runtime)
+    dispatcher = webhook_delivery.Dispatcher(runtime)
     try:
         ran += await dispatcher.run_until_idle()
     finally:

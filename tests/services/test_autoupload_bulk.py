@@ -128,7 +128,7 @@ async def test_bulk_create_writes_what_create_writes(world: World) -> None:
             clock=world.clock,
             moderation_delay=ZERO,
         )
-        results = await adverts.create_adverts_bulk(
+        results = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -179,7 +179,7 @@ async def test_batch_moderation_refuses_blocks_and_holds_like_one_by_one(world: 
             ).id
             for d in drafts
         ]
-        bulk = await adverts.create_adverts_bulk(
+        bulk = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -213,7 +213,7 @@ async def test_the_moderate_job_takes_a_list_and_still_takes_one(world: World) -
     principal, site = await _owner(world)
     runtime = world.app.runtime
     async with runtime.db.transaction() as session:
-        made = await adverts.create_adverts_bulk(
+        made = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -245,7 +245,7 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
     stranger, _ = await _owner(world)
     runtime = world.app.runtime
     async with runtime.db.transaction() as session:
-        made = await adverts.create_adverts_bulk(
+        made = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -258,7 +258,7 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
     async with runtime.db.transaction() as session:
         await session.execute(update(Advert).where(Advert.id == ids[3]).values(status="blocked"))
     async with runtime.db.transaction() as session:
-        results = await adverts.update_adverts_bulk(
+        results = await adverts.update_adverts(
             session,
             site=site,
             principal=principal,
@@ -271,7 +271,7 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
             clock=world.clock,
             moderation_delay=ZERO,
         )
-        foreign = await adverts.update_adverts_bulk(
+        foreign = await adverts.update_adverts(
             session,
             site=site,
             principal=stranger,
@@ -292,14 +292,14 @@ async def test_bulk_update_and_delete_follow_the_transition_table(world: World) 
     )
 
     async with runtime.db.transaction() as session:
-        deleted = await adverts.delete_adverts_bulk(
+        deleted = await adverts.delete_adverts(
             session,
             principal=principal,
             advert_ids=[ids[0], ids[1]],
             clock=world.clock,
             deactivate_active=True,
         )
-        refused = await adverts.delete_adverts_bulk(
+        refused = await adverts.delete_adverts(
             session, principal=principal, advert_ids=[ids[2]], clock=world.clock
         )
     assert deleted == [ids[0], ids[1]]
@@ -319,7 +319,7 @@ async def test_an_app_that_listens_for_webhooks_gets_every_event(world: World) -
             .values(webhook_url="https://crm.example.com/h")
         )
     async with runtime.db.transaction() as session:
-        made = await adverts.create_adverts_bulk(
+        made = await adverts.create_adverts(
             session,
             site=site,
             principal=principal,
@@ -348,3 +348,56 @@ async def test_an_app_that_listens_for_webhooks_gets_every_event(world: World) -
     assert sorted((o, p["data"]["code"]) for o, p in sent) == sorted(
         (u, code) for u in uuids for code in ("active", "new")
     )
+
+
+async def test_one_by_one_and_as_a_batch_notify_the_same(world: World) -> None:
+    """The equivalence of the one write path: the same drafts, written one by one (as v2 and RE do)
+    and as one batch (as the import does), give the same rows, events and webhook deliveries."""
+    principal, site = await _owner(world)
+    runtime = world.app.runtime
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            update(PartnerApp)
+            .where(PartnerApp.id == principal.app_id)
+            .values(webhook_url="https://crm.example.com/h")
+        )
+    writing: dict[str, Any] = {
+        "site": site,
+        "principal": principal,
+        "clock": world.clock,
+        "moderation_delay": ZERO,
+    }
+    drafts = [flat("eq-1"), flat("eq-2", title="Vendo cocaína")]
+    async with runtime.db.transaction() as session:
+        singles = [
+            (await adverts.create_advert(session, command=CreateAdvert(d, "autoupload"), **writing)).id
+            for d in drafts
+        ]
+    again = [replace(d, external_id=f"{d.external_id}-b") for d in drafts]  # one external id per advert
+    async with runtime.db.transaction() as session:
+        batch = await adverts.create_adverts(
+            session, commands=[CreateAdvert(d, "autoupload") for d in again], **writing
+        )
+    assert all(isinstance(i, int) for i in batch)
+    await run_jobs(world)
+
+    async def notified(advert_id: int) -> list[tuple[str, str | None]]:
+        async with runtime.db.transaction() as session:
+            advert = await session.get(Advert, advert_id)
+            assert advert is not None
+            rows = await session.execute(
+                select(WebhookDelivery.event_type, WebhookDelivery.payload)
+                .where(WebhookDelivery.object_id == advert.uuid)
+                .order_by(WebhookDelivery.id)
+            )
+            return [(kind, (payload.get("data") or {}).get("code")) for kind, payload in rows.all()]
+
+    for single, batched in zip(singles, batch, strict=True):
+        assert isinstance(batched, int)
+        one, two = await _rows(world, [single, batched])
+        assert {k: v for k, v in one.items() if k != "extra"} == {
+            k: v for k, v in two.items() if k != "extra"
+        }
+        assert await _events(world, single) == await _events(world, batched)
+        assert await notified(single) == await notified(batched)
+        assert len(await notified(single)) == 2  # posted, then the verdict

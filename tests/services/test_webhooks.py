@@ -16,7 +16,7 @@ from pazar.config import Settings
 from pazar.db.models import PartnerApp, WebhookAttempt, WebhookDelivery
 from pazar.domain import webhooks as wire
 from pazar.ports import ManualClock
-from pazar.services import webhooks
+from pazar.services import webhook_delivery, webhooks
 from pazar.services.runtime import Runtime
 from support import Receiver, World, dispatcher, quiet_outbox, re_app
 
@@ -231,7 +231,7 @@ async def test_a_pending_delivery_survives_a_restart(
     clock = ManualClock(world.clock.now())
     runtime = Runtime.from_settings(settings, clock=clock)
     try:
-        fresh = webhooks.Dispatcher(runtime, fetcher=dispatcher(world).fetcher, name="restarted")
+        fresh = webhook_delivery.Dispatcher(runtime, fetcher=dispatcher(world).fetcher, name="restarted")
         assert await fresh.run_once() == 0  # still leased to the dead one
         clock.advance(first.lease + timedelta(seconds=1))
         assert await fresh.run_until_idle() == 2
@@ -256,7 +256,9 @@ async def test_private_addresses_are_refused_in_operator_mode(
     (delivery_id,) = await _queue(world, app.client_id)
     runtime = world.app.runtime
     operator = dataclasses.replace(runtime, settings=runtime.settings.model_copy(update={"sandbox": False}))
-    sender = webhooks.Dispatcher(operator, name="guarded")  # operator mode: no loopback, no private targets
+    sender = webhook_delivery.Dispatcher(
+        operator, name="guarded"
+    )  # operator mode: no loopback, no private targets
     try:
         await sender.run_once()
     finally:
@@ -275,7 +277,7 @@ async def test_the_sandbox_delivers_to_loopback_receivers(world: World, receiver
     app, _, _ = await re_app(world, webhook_url=receiver.url)
     (delivery_id,) = await _queue(world, app.client_id)
     assert world.app.runtime.settings.sandbox and not world.app.runtime.settings.webhook_allow_private
-    sender = webhooks.Dispatcher(world.app.runtime, name="sandboxed")
+    sender = webhook_delivery.Dispatcher(world.app.runtime, name="sandboxed")
     try:
         await sender.run_once()
     finally:
@@ -354,7 +356,7 @@ async def test_concurrent_claims_never_hand_one_delivery_to_two_dispatchers(
     other = Runtime.from_settings(settings, clock=world.clock)  # another process on the same database
     try:
         first = dispatcher(world)
-        second = webhooks.Dispatcher(other, fetcher=first.fetcher, name="other-process")
+        second = webhook_delivery.Dispatcher(other, fetcher=first.fetcher, name="other-process")
         a, b = await asyncio.gather(first._claim(40), second._claim(40))
         got_a, got_b = {c.delivery_id for c in a}, {c.delivery_id for c in b}
         assert not got_a & got_b

@@ -100,7 +100,7 @@ def worker(
 ) -> None:
     """Run job workers alone (moderation, expiry, webhook deliveries ...), e.g. on other machines than the API."""
 
-    from pazar.services import webhooks
+    from pazar.services import webhook_delivery
     from pazar.worker import Worker
 
     logs.configure(Settings().log_level, Settings().log_format)
@@ -108,7 +108,7 @@ def worker(
     async def work(rt: Runtime) -> int:
         await upgrade(rt.db.engine)
         workers = [Worker(rt, poll_interval=rt.settings.worker_poll_interval) for _ in range(concurrency)]
-        dispatcher = webhooks.Dispatcher(rt)
+        dispatcher = webhook_delivery.Dispatcher(rt)
         if once:
             ran = sum([await w.run_until_idle() for w in workers])
             await dispatcher.run_until_idle()

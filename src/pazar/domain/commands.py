@@ -75,6 +75,7 @@ class AdvertDraft:
 class CreateAdvert:
     draft: AdvertDraft
     source: str  # which dialect posted it: partner_v2, autoupload, re_v1, manual
+    uuid: str | None = None  # the id the client was already given (an RE publish answers it at once)
 
 
 @dataclass(frozen=True, slots=True)

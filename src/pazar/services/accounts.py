@@ -14,7 +14,7 @@ from pazar.db.models import PartnerApp, Site, User
 from pazar.domain.errors import BadRequest, Conflict, NotFound
 from pazar.domain.oauth import ALL_GRANTS, V2_SCOPES, validate_redirect_uri
 from pazar.ports import Clock, token_digest
-from pazar.services.passwords import hash_password, verify_password
+from pazar.services.passwords import check_login, hash_password_off_loop
 from pazar.services.runtime import Session
 
 
@@ -61,7 +61,7 @@ async def create_user(
     user = User(
         site_id=site_id,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_off_loop(password),
         name=name or email.split("@")[0],
         phone=phone,
         status="confirmed",
@@ -85,7 +85,7 @@ async def find_user_by_email(session: Session, *, site_id: str, email: str) -> U
 async def login(session: Session, *, site_id: str, email: str, password: str, clock: Clock) -> User | None:
     """The user whose credentials these are, with ``last_login_at`` stamped; None otherwise."""
     user = await find_user_by_email(session, site_id=site_id, email=email)
-    if user is None or not verify_password(password, user.password_hash):
+    if not await check_login(password, user.password_hash if user is not None else None) or user is None:
         return None
     user.last_login_at = clock.now()
     await session.flush()

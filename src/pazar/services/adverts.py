@@ -137,12 +137,8 @@ def extra_checks(site: SiteSnapshot) -> tuple[ExtraCheck, ...]:
     return checks
 
 
-def validate(site: SiteSnapshot, draft: AdvertDraft, *, external_url_allowed: bool) -> None:
-    Validator(site, external_url_allowed=external_url_allowed)(draft)
-
-
 class Validator:
-    """``validate`` for many drafts of one site: rules, extra checks and category specs built once."""
+    """Checks drafts of one site: rules, extra checks and category specs built once for many drafts."""
 
     def __init__(self, site: SiteSnapshot, *, external_url_allowed: bool) -> None:
         self._site = site
@@ -377,48 +373,19 @@ async def create_advert(
     command: CreateAdvert,
     clock: Clock,
     moderation_delay: timedelta,
-    advert_uuid: str | None = None,
     schedule_moderation: bool = True,
 ) -> Advert:
-    """Validate and persist a new advert; ``schedule_moderation=False`` when the caller moderates it now."""
-    owner = owner_of(principal)
-    validate(site, command.draft, external_url_allowed=principal.external_url_allowed)
-    now = clock.now()
-    columns = _draft_columns(site, command.draft)
-    # Serialize a user's postings so concurrent POSTs cannot both take the last free slot.
-    await lock_user(session, owner)
-    budget = await _free_count(
-        session, site, user_id=owner, root_category_id=columns["root_category_id"], now=now
+    """``create_adverts`` for one draft: the new advert, or the DomainError that refused it."""
+    made = await create_adverts(
+        session,
+        site=site,
+        principal=principal,
+        commands=[command],
+        clock=clock,
+        moderation_delay=moderation_delay,
+        schedule_moderation=schedule_moderation,
     )
-    grant = budget.take()
-    advert = Advert(
-        uuid=advert_uuid or str(uuid.uuid4()),
-        site_id=site.site_id,
-        user_id=owner,
-        app_id=principal.app_id,
-        source=command.source,
-        status=(Status.NEW if grant is not None else Status.LIMITED).value,
-        deleted=False,
-        moderation_reason=None,
-        moderation_description=None,
-        is_success=None,
-        created_at=now,
-        modified_at=now,
-        activated_at=None,
-        valid_to=None,
-        refreshed_at=None,
-        advert_views=0,
-        phone_views=0,
-        **columns,
-    )
-    session.add(advert)
-    await session.flush()
-    if grant:  # a packet's slot (a new advert in a free slot has nothing to record)
-        await slots.record(session, advert_id=advert.id, grant=grant, now=now)
-    await events.publish(session, [events.of(advert, EventType.POSTED, now=now, source=command.source)])
-    if advert.status == Status.NEW and schedule_moderation:
-        await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
-    return advert
+    return await _the_one(session, made)
 
 
 async def update_advert(
@@ -431,32 +398,26 @@ async def update_advert(
     moderation_delay: timedelta,
     schedule_moderation: bool = True,
 ) -> Advert:
-    advert = await get_owned(session, principal=principal, advert_id=command.advert_id, for_update=True)
-    following = transition(Status(advert.status), Action.UPDATE)
-    validate(site, command.draft, external_url_allowed=principal.external_url_allowed)
-    now = clock.now()
-    previous = advert.status
-    columns = _draft_columns(site, command.draft)
-    if takes_a_slot(
-        before=(advert.status, advert.root_category_id), after=(following.value, columns["root_category_id"])
-    ):
-        await ensure_free_slot(
-            session,
-            site,
-            user_id=advert.user_id,
-            root_category_id=columns["root_category_id"],
-            advert_id=advert.id,
-            now=now,
-        )
-    for name, value in columns.items():
-        setattr(advert, name, value)
-    advert.status = following.value
-    advert.modified_at = now
-    await events.publish(session, [events.of(advert, EventType.UPDATED, now=now, previous_status=previous)])
-    if following in (Status.NEW, Status.ACTIVE) and schedule_moderation:
-        # Edits are moderated again: a rejected advert goes back to the queue, an active one is re-checked.
-        await _schedule_moderation(session, advert, now=now, delay=moderation_delay)
-    await session.flush()
+    """``update_adverts`` for one advert."""
+    updated = await update_adverts(
+        session,
+        site=site,
+        principal=principal,
+        commands=[command],
+        clock=clock,
+        moderation_delay=moderation_delay,
+        schedule_moderation=schedule_moderation,
+    )
+    return await _the_one(session, updated)
+
+
+async def _the_one(session: Session, results: BulkResult) -> Advert:
+    """The advert of a batch of one, or the error that refused it, raised."""
+    (result,) = results
+    if isinstance(result, DomainError):
+        raise result
+    advert = await session.get(Advert, result)
+    assert advert is not None
     return advert
 
 
@@ -526,16 +487,9 @@ def _check_extend(site: SiteSnapshot, advert: Advert, now: datetime) -> None:
 
 
 async def delete_advert(session: Session, *, principal: Principal, advert_id: int, clock: Clock) -> Advert:
-    advert = await get_owned(session, principal=principal, advert_id=advert_id, for_update=True)
-    previous = advert.status
-    advert.status = transition(Status(advert.status), Action.DELETE).value
-    advert.deleted = True
-    advert.modified_at = clock.now()
-    await events.publish(
-        session, [events.of(advert, EventType.DELETED, now=advert.modified_at, previous_status=previous)]
-    )
-    await session.flush()
-    return advert
+    """``delete_adverts`` for one advert."""
+    deleted = await delete_adverts(session, principal=principal, advert_ids=[advert_id], clock=clock)
+    return await _the_one(session, deleted)
 
 
 async def schedule_expiry(session: Session, advert: Advert, *, now: datetime) -> None:
@@ -561,16 +515,17 @@ def to_base36(number: int) -> str:
 
 
 def slugify(text: str) -> str:
-    words = "".join(c if c.isalnum() else " " for c in fold(text)).split()
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in fold(text)).split()
     return "-".join(words)[:60].strip("-") or "oferta"
 
 
-# --- bulk writes (the Autoupload import) -----------------------------------------------------------
+# --- the write use cases, batch-shaped ----------------------------------------------------------------
 #
-# The use cases above for many adverts of one owner at once: the same validation, statuses, transition
-# table, events and jobs, in a few statements instead of a few per advert. Each returns, per command and
-# in order, the advert id or the DomainError that refused that one (the others go on). Their events
-# travel on the same bus (``events.publish``) as those of the one-advert use cases.
+# Create, update and delete are each written once, for many adverts of one owner at once (a v2 or RE
+# request is a batch of one: ``create_advert`` and friends above): validation, statuses, the transition
+# table, the slot rule, events and jobs, in a few statements instead of a few per advert. Each returns,
+# per command and in order, the advert id or the DomainError that refused that one (the others go on).
+# Their events travel on the bus (``events.publish``).
 
 BulkResult = list[int | DomainError]
 # Core tables: executemany without the ORM's per-row bookkeeping (the rows are plain dicts anyway).
@@ -627,7 +582,7 @@ async def find_many_for_legacy_write(
     return found
 
 
-async def create_adverts_bulk(
+async def create_adverts(
     session: Session,
     *,
     site: SiteSnapshot,
@@ -638,7 +593,7 @@ async def create_adverts_bulk(
     schedule_moderation: bool = True,
     validated: bool = False,
 ) -> BulkResult:
-    """``create_advert`` for many drafts of the principal's user.
+    """New adverts for the principal's user: each validated, in a free slot (new) or not (limited).
 
     ``validated``: the caller checked these drafts with ``Validator`` against the same site data
     (the Autoupload import does when it takes the ads); they are not checked twice.
@@ -669,7 +624,7 @@ async def create_adverts_bulk(
         status = Status.NEW if grant is not None else Status.LIMITED
         rows.append(
             {
-                "uuid": str(uuid.uuid4()),
+                "uuid": command.uuid or str(uuid.uuid4()),
                 "site_id": site.site_id,
                 "user_id": owner_of(principal),
                 "app_id": principal.app_id,
@@ -730,7 +685,7 @@ async def _locked_many(session: Session, site_id: str, advert_ids: list[int]) ->
     return {a.id: a for a in (await session.execute(stmt)).scalars()}
 
 
-async def update_adverts_bulk(
+async def update_adverts(
     session: Session,
     *,
     site: SiteSnapshot,
@@ -741,7 +696,7 @@ async def update_adverts_bulk(
     schedule_moderation: bool = True,
     validated: bool = False,
 ) -> BulkResult:
-    """``update_advert`` for many adverts of the principal's user (``validated``: as for create)."""
+    """Edits of the principal's adverts (``validated``: as for create); an edit is moderated again."""
     await lock_user(session, owner_of(principal))
     found = await _locked_many(session, principal.site_id, [c.advert_id for c in commands])
     check = Validator(site, external_url_allowed=principal.external_url_allowed)
@@ -789,7 +744,7 @@ async def update_adverts_bulk(
     return results
 
 
-async def delete_adverts_bulk(
+async def delete_adverts(
     session: Session,
     *,
     principal: Principal,
@@ -797,7 +752,7 @@ async def delete_adverts_bulk(
     clock: Clock,
     deactivate_active: bool = False,
 ) -> BulkResult:
-    """``delete_advert`` for many adverts; with ``deactivate_active`` an active one is deactivated first.
+    """Deletions of the principal's adverts; with ``deactivate_active`` an active one is deactivated first.
 
     (Partner API v2 refuses to delete an active advert; the Autoupload import's delete takes a
     published ad down, which is the deactivation and the deletion of the transition table.)

@@ -1,8 +1,15 @@
-"""Password hashing with scrypt (stdlib), in a self-describing format."""
+"""Password hashing with scrypt (stdlib), in a self-describing format.
+
+scrypt costs tens of milliseconds of CPU by design: the ``*_off_loop`` forms run it in a thread so
+the event loop keeps serving, and ``check_login`` spends the same work on an unknown e-mail as on a
+known one, so the time of a failed login does not tell which accounts exist.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -33,3 +40,22 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+async def hash_password_off_loop(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches in practice, checked in place of a missing account's."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+async def check_login(password: str, stored: str | None) -> bool:
+    """``verify_password`` off the event loop; with ``stored`` None (no such account) the same work
+    is done against a dummy hash and the answer is False."""
+    if stored is None:
+        await asyncio.to_thread(verify_password, password, await asyncio.to_thread(_dummy_hash))
+        return False
+    return await asyncio.to_thread(verify_password, password, stored)

@@ -31,6 +31,10 @@ class Runtime:
     secret_key: str = ""  # resolved at start-up (settings or the database)
     tokens_seen: TokenCache = field(default_factory=lambda: TokenCache(0))
 
+    def __post_init__(self) -> None:
+        if isinstance(self.clock, SandboxClock):  # another process's sandbox call made them stale
+            self.clock.on_caches_stale += [self.reference.invalidate, self.tokens_seen.clear]
+
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
         db = Database(settings.database_url, pool_size=settings.database_pool_size)

@@ -18,6 +18,9 @@ from pazar.config import Settings
 from support import BR_HOST, V2, World
 
 MB = 1_048_576
+# Generous, so a loaded CI box never fails it: the real figures (tens of ms) come from
+# bench/hostile_bodies.py; before the fix the 48 KB issue body took 17 s and 1 MB would take hours.
+LIMIT_S = 3.0
 AUTH_BR = {"Host": "auth.olx.com.br"}
 # The issue's body: an unclosed access token made of escaped quotes (48 KB took 17 s before the fix).
 ISSUE_BODY = b'{"access_token": "' + b'\\"' * 24_000
@@ -33,6 +36,9 @@ WORST = {
     "trailing commas": _fill(b"", b",]"),
     "deep nesting": _fill(b"", b"["),
     "deep objects": _fill(b"", b'{"a":'),
+    "a trailing comma, then commas": _fill(b'{"a": [1,], ', b","),
+    "a trailing comma, then quotes": _fill(b'{"a": [1,], "', b'\\"'),
+    "too many trailing commas": _fill(b"{" + b'"a": [0,],' * 10_001, b" ") + b"}",
 }
 
 
@@ -65,7 +71,7 @@ async def test_the_issue_body_is_refused_at_once_on_import(world: World) -> None
     )
     assert response.status_code == 400
     assert response.json() == {"property": "", "message": "Malformed JSON"}
-    assert took < 1.0 and probe < 1.0, (took, probe)
+    assert took < LIMIT_S and probe < LIMIT_S, (took, probe)
 
 
 @pytest.mark.parametrize("name", sorted(WORST))
@@ -74,7 +80,7 @@ async def test_worst_bodies_on_the_autoupload_import(world: World, name: str) ->
     response, took, probe = await _with_probe(world, call)
     assert response.status_code == 400, response.text
     assert response.json() == {"property": "", "message": "Malformed JSON"}
-    assert took < 1.0 and probe < 1.0, (took, probe)
+    assert took < LIMIT_S and probe < LIMIT_S, (took, probe)
 
 
 @pytest.mark.parametrize("name", sorted(WORST))
@@ -84,7 +90,7 @@ async def test_worst_bodies_on_the_brasil_token_endpoint(world: World, name: str
     response, took, probe = await _with_probe(world, call)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_request"
-    assert took < 1.0 and probe < 1.0, (took, probe)
+    assert took < LIMIT_S and probe < LIMIT_S, (took, probe)
 
 
 @pytest.mark.parametrize("name", sorted(WORST))
@@ -95,7 +101,7 @@ async def test_worst_bodies_on_the_v2_token_endpoint(world: World, name: str) ->
     response, took, probe = await _with_probe(world, call)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_request"
-    assert took < 1.0 and probe < 1.0, (took, probe)
+    assert took < LIMIT_S and probe < LIMIT_S, (took, probe)
 
 
 @pytest.mark.parametrize("name", sorted(WORST))
@@ -107,4 +113,11 @@ async def test_worst_bodies_on_the_re_token_endpoint(world: World, name: str) ->
     )
     response, took, probe = await _with_probe(world, call)
     assert response.status_code == 400, response.text
-    assert took < 1.0 and probe < 1.0, (took, probe)
+    assert took < LIMIT_S and probe < LIMIT_S, (took, probe)
+
+
+async def test_trailing_commas_are_still_tolerated(world: World) -> None:
+    body = '{"access_token": "não-existe", "ad_list": [{"id": "a",},],}'.encode()
+    response = await world.http.put("/autoupload/import", content=body, headers={"Host": BR_HOST})
+    assert response.status_code == 200  # read: the token is what is refused (-6)
+    assert response.json()["statusCode"] == -6, response.text

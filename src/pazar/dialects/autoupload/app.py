@@ -12,6 +12,7 @@ from starlette.responses import Response
 from pazar.dialects.autoupload import errors, routes_catalog, routes_import, routes_media, routes_oauth
 from pazar.dialects.autoupload.security import TokenRejected
 from pazar.dialects.autoupload.wire import ShapeError
+from pazar.dialects.common.allow import allow_headers
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.body import BodyError
 from pazar.dialects.common.context import SiteRouter
@@ -53,9 +54,11 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
         return errors.not_found()
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
-            return errors.method_not_allowed()
+            response = errors.method_not_allowed()
+            response.headers.update(allow_headers(request))
+            return response
         if exc.status_code == 404:
             return errors.not_found()
         return errors.api_error(exc.status_code, "ERROR", str(exc.detail))

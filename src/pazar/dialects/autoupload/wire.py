@@ -13,7 +13,6 @@ import re
 from typing import Any, Final
 
 import orjson
-import rapidjson
 
 from pazar.dialects.common.body import BodyError, decode_utf8
 from pazar.domain.commands import AdvertDraft, AttributeValue, Contact, Location, Price
@@ -35,32 +34,43 @@ class ShapeError(Exception):
         self.message = message
 
 
+# Trailing commas, outside strings: each match is the run of JSON up to the next such comma (strings,
+# even unclosed ones, and other commas consumed whole), then the comma, which is dropped. Possessive
+# throughout and always matching (``\Z``), so the scan is one linear pass whatever the body.
+_UP_TO_TRAILING_COMMA: Final = re.compile(
+    r'((?:[^",]++|"(?:[^"\\]++|\\.?)*+"?|,(?!\s*+[}\]]))*+)(?:,|\Z)', re.DOTALL
+)
+_TRAILING_COMMA_AT: Final = re.compile(r",\s*+[}\]]")
+# More trailing commas than any real import carries are not tolerated (each costs a match).
+MAX_TRAILING_COMMAS: Final = 10_000
+
+
 def parse_body(raw: bytes) -> dict[str, Any]:
     """A JSON object; an empty body is an empty object (endpoints then miss their token)."""
-    decode_utf8(raw)
+    text = decode_utf8(raw)
     if not raw.strip():
         return {}
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        value = _lenient_loads(raw)
+    except orjson.JSONDecodeError as exc:
+        value = _without_trailing_commas(text, exc)
     if not isinstance(value, dict):
         raise BodyError(BodyError.NOT_OBJECT, "A JSON object is expected")
     return value
 
 
-def _lenient_loads(raw: bytes) -> Any:
-    """JSON with trailing commas, in one linear pass (rapidjson's own mode, no regular expression).
-
-    The result must also be what orjson accepts (integers within 64 bits, at most 254 levels deep once
-    re-encoded), so a trailing comma never makes a body acceptable that would otherwise be refused.
-    """
+def _without_trailing_commas(text: str, error: orjson.JSONDecodeError) -> Any:
+    """The body read again without its trailing commas, when a trailing comma is what orjson refused."""
+    malformed = BodyError(BodyError.MALFORMED, "Malformed JSON")
+    if not _TRAILING_COMMA_AT.match(text, error.pos):  # orjson's pos counts characters
+        raise malformed from error
+    cleaned, matches = _UP_TO_TRAILING_COMMA.subn(r"\1", text, count=MAX_TRAILING_COMMAS + 2)
+    if matches > MAX_TRAILING_COMMAS + 1:
+        raise malformed from error
     try:
-        value = rapidjson.loads(raw, parse_mode=rapidjson.PM_TRAILING_COMMAS, allow_nan=False)
-        orjson.dumps(value)
-    except (ValueError, RecursionError, TypeError) as exc:  # decode errors, depth, orjson's limits
-        raise BodyError(BodyError.MALFORMED, "Malformed JSON") from exc
-    return value
+        return orjson.loads(cleaned)
+    except orjson.JSONDecodeError as exc:
+        raise malformed from exc
 
 
 def access_token(body: dict[str, Any]) -> str | None:

@@ -18,7 +18,9 @@ from pazar.services.runtime import Session
 
 router = APIRouter()
 
-_PAGE = re.compile(r"^(?:[a-z0-9-]*-)?ID([0-9a-z]{1,12})\.html$")
+# Any slug before the id: the id alone names the advert (pages of titles slugged before slugs were
+# ASCII-only keep working). Anchored, one greedy run: linear in the segment's length.
+_PAGE = re.compile(r"^(?:.*-)?ID([0-9a-z]{1,12})\.html$", re.DOTALL)
 
 
 def advert_id_from(slug: str) -> int | None:

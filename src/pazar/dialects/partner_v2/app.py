@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from pazar.dialects.common.allow import allow_headers
 from pazar.dialects.common.app_factory import new_dialect_app
 from pazar.dialects.common.body import BodyError
 from pazar.dialects.common.context import SiteRouter
@@ -96,11 +97,13 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_: Request, exc: StarletteHTTPException) -> Response:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return errors.unsupported_version()
         if exc.status_code == 405:
-            return errors.api_error(405, "Method Not Allowed", "Method not allowed for this resource")
+            response = errors.api_error(405, "Method Not Allowed", "Method not allowed for this resource")
+            response.headers.update(allow_headers(request))
+            return response
         return errors.api_error(exc.status_code, "Error", str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -27,6 +27,7 @@ from pazar.dialects.sandbox import (
 from pazar.dialects.sandbox.common import ControlError, error_response, require_admin
 from pazar.domain.errors import DomainError, InvalidState, NotFound
 from pazar.services.runtime import Runtime
+from pazar.services.sandbox import journal
 from pazar.services.sandbox.faults import FaultBook
 from pazar.services.sandbox.timetravel import Drain
 
@@ -91,12 +92,20 @@ def mount(runtime: Runtime, site_router: SiteRouter, routes: Routes, *, drain: D
     if not runtime.settings.sandbox:
         return routes
     faults = FaultBook(runtime.db)
+    journal_writer = journal.JournalWriter(runtime.db)
     wrapped: Routes = []
     for prefixes, dialect_app in routes:
         name = str(getattr(dialect_app, "title", "")).removeprefix("pazar ")
         if name in API_DIALECTS:
             dialect_app = edge.wrap(
-                dialect_app, dialect=name, runtime=runtime, site_router=site_router, faults=faults
+                dialect_app,
+                dialect=name,
+                runtime=runtime,
+                site_router=site_router,
+                faults=faults,
+                journal_writer=journal_writer,
             )
         wrapped.append((prefixes, dialect_app))
-    return [*wrapped, (PREFIXES, build(runtime, site_router, drain=drain, faults=faults))]
+    control = build(runtime, site_router, drain=drain, faults=faults)
+    control.state.journal = journal_writer
+    return [*wrapped, (PREFIXES, control)]

@@ -72,9 +72,17 @@ def _from_body(raw: bytes, key: str) -> str | None:
 
 class SandboxEdge:
     def __init__(
-        self, app: ASGIApp, *, dialect: str, runtime: Runtime, site_router: SiteRouter, faults: FaultBook
+        self,
+        app: ASGIApp,
+        *,
+        dialect: str,
+        runtime: Runtime,
+        site_router: SiteRouter,
+        faults: FaultBook,
+        journal_writer: journal.JournalWriter,
     ) -> None:
         self.app = app
+        self.journal = journal_writer
         self.dialect = dialect
         self.runtime = runtime
         self.site_router = site_router
@@ -111,8 +119,8 @@ class SandboxEdge:
                 if len(body) < CAPTURE:
                     body.extend(message.get("body", b"")[: CAPTURE - len(body)])
                 if not message.get("more_body", False) and self.runtime.settings.sandbox_journal:
-                    # The journal has the call before the client has the answer: a test that asks the
-                    # journal right after a call finds it.
+                    # Queued before the client has the answer: a test that asks the journal right
+                    # after a call finds it (the control plane flushes the queue first).
                     await self._record(scope, bytes(request_body), response, started)
             await send(message)
 
@@ -165,41 +173,44 @@ class SandboxEdge:
     ) -> None:
         try:
             query = scope.get("query_string", b"").decode("latin-1")
-            async with self.runtime.db.transaction() as session:
-                caller = await journal.caller_of(
-                    session,
+            entry = {
+                "at": self.runtime.clock.now(),
+                "site": self._site(scope),
+                "dialect": self.dialect,
+                "method": scope.get("method", "GET"),
+                "path": scope.get("path", "").replace("\x00", "\\u0000")[:2000],
+                "query": journal.redact_pairs(query)[:2000] if query else "",
+                "status": int(response["status"]),
+                "latency_ms": round((time.perf_counter() - started) * 1000),
+                "request_body": journal.redact_body(request_body, _header(scope, b"content-type") or ""),
+                "response_body": journal.redact_body(bytes(response["body"]), response["content_type"]),
+            }
+            self.journal.add(
+                journal.PendingCall(
+                    entry,
                     bearer=_bearer(scope) or _from_body(request_body, "access_token"),
                     api_key=_header(scope, b"x-api-key"),
+                    client_hint=_basic_client_id(scope) or _from_body(request_body, "client_id"),
                 )
-                client_id = (
-                    caller.client_id or _basic_client_id(scope) or _from_body(request_body, "client_id")
-                )
-                await journal.record(
-                    session,
-                    {
-                        "at": self.runtime.clock.now(),
-                        "site": self._site(scope),
-                        "dialect": self.dialect,
-                        "client_id": client_id,
-                        "user_id": caller.user_id,
-                        "method": scope.get("method", "GET"),
-                        "path": scope.get("path", "").replace("\x00", "\\u0000")[:2000],
-                        "query": journal.redact_pairs(query)[:2000] if query else "",
-                        "status": int(response["status"]),
-                        "latency_ms": round((time.perf_counter() - started) * 1000),
-                        "request_body": journal.redact_body(
-                            request_body, _header(scope, b"content-type") or ""
-                        ),
-                        "response_body": journal.redact_body(
-                            bytes(response["body"]), response["content_type"]
-                        ),
-                    },
-                )
+            )
         except Exception:  # the journal never breaks the call it records
             log.exception("could not journal a call")
 
 
 def wrap(
-    app: ASGIApp, *, dialect: str, runtime: Runtime, site_router: SiteRouter, faults: FaultBook
+    app: ASGIApp,
+    *,
+    dialect: str,
+    runtime: Runtime,
+    site_router: SiteRouter,
+    faults: FaultBook,
+    journal_writer: journal.JournalWriter,
 ) -> ASGIApp:
-    return SandboxEdge(app, dialect=dialect, runtime=runtime, site_router=site_router, faults=faults)
+    return SandboxEdge(
+        app,
+        dialect=dialect,
+        runtime=runtime,
+        site_router=site_router,
+        faults=faults,
+        journal_writer=journal_writer,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep
@@ -25,8 +25,11 @@ async def listing(
     client_id: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    *,
+    request: Request,
     session: Session = SessionDep,
 ) -> Response:
+    await request.app.state.journal.flush()  # every call answered before this one is in
     for value in (method, client_id, since):
         if value is not None:
             no_nul(value, status=422, message="NUL characters are not allowed")
@@ -52,5 +55,6 @@ async def listing(
 
 
 @router.delete("")
-async def clear(session: Session = SessionDep) -> Response:
+async def clear(request: Request, session: Session = SessionDep) -> Response:
+    await request.app.state.journal.flush()  # so no call answered before this one lands after the clear
     return json_response({"deleted": await journal.clear(session)})

@@ -25,6 +25,7 @@ class NewSnapshot(BaseModel):
 
 @router.post("/reset")
 async def reset(request: Request, session: Session = SessionDep) -> Response:
+    await request.app.state.journal.flush()  # calls answered before the reset are wiped with the rest
     runtime = runtime_of(request)
     creds = await state.reset(session, runtime)
     await session.commit()

@@ -161,17 +161,17 @@ async def process_batch(
         (
             INSERT,
             creates,
-            await adverts.create_adverts_bulk(session, commands=[c for _, c in creates], **writing),
+            await adverts.create_adverts(session, commands=[c for _, c in creates], **writing),
         ),
         (
             EDIT,
             updates,
-            await adverts.update_adverts_bulk(session, commands=[c for _, c in updates], **writing),
+            await adverts.update_adverts(session, commands=[c for _, c in updates], **writing),
         ),
         (
             DELETE,
             deletes,
-            await adverts.delete_adverts_bulk(
+            await adverts.delete_adverts(
                 session,
                 principal=principal,
                 advert_ids=[a for _, a in deletes],

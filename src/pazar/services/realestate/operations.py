@@ -270,10 +270,9 @@ async def _apply(
             session,
             site=site,
             principal=principal,
-            command=CreateAdvert(draft=located, source=SOURCE),
+            command=CreateAdvert(draft=located, source=SOURCE, uuid=object_id),
             clock=clock,
             moderation_delay=delay,
-            advert_uuid=object_id,
             schedule_moderation=not moderate_now,
         )
     advert = await adverts.get_managed(session, principal=principal, uuid=object_id, for_update=True)

@@ -11,6 +11,7 @@ process that moved it sees it at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ from pazar.ports import Clock
 from pazar.services.sandbox import settings_store
 
 CLOCK = "clock"
+# Bumped whenever the sandbox changes what processes cache (sites' moderation modes; tokens, by a restore).
+CACHES_STALE = "caches_stale"
 MAX_ADVANCE = timedelta(days=3660)  # ten years: far enough for any lifecycle, short of overflow
 
 
@@ -54,6 +57,9 @@ class SandboxClock:
         self.state = ClockState()
         self.max_age = max_age
         self._read_at = float("-inf")
+        # Called when another process made the caches stale (the runtime drops its cached sites and tokens).
+        self.on_caches_stale: list[Callable[[], None]] = []
+        self._caches_generation: int | None = None
 
     def now(self) -> datetime:
         state = self.state
@@ -69,7 +75,19 @@ class SandboxClock:
         if not force and time.monotonic() - self._read_at < self.max_age:
             return
         async with db.sessions() as session:
-            self.set_state(ClockState.from_json(await settings_store.read(session, CLOCK)))
+            documents = await settings_store.read_many(session, (CLOCK, CACHES_STALE))
+        self.set_state(ClockState.from_json(documents.get(CLOCK)))
+        generation = int((documents.get(CACHES_STALE) or {}).get("generation", 0))
+        if self._caches_generation is not None and generation != self._caches_generation:
+            for listener in self.on_caches_stale:
+                listener()
+        self._caches_generation = generation
+
+
+async def caches_stale(session: Session) -> None:
+    """Tell every process to drop its cached sites and tokens (at its next clock refresh)."""
+    current = await settings_store.read(session, CACHES_STALE) or {}
+    await settings_store.write(session, CACHES_STALE, {"generation": int(current.get("generation", 0)) + 1})
 
 
 def in_sandbox(clock: Clock) -> bool:

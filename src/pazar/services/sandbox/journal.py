@@ -1,22 +1,36 @@
-"""The request journal: recent API calls with secrets redacted and bodies truncated, bounded in size."""
+"""The request journal: recent API calls with secrets redacted and bodies truncated, bounded in size.
+
+Calls are not written by the request that makes them: a ``JournalWriter`` keeps them in memory and
+writes them together, one short transaction for every call of the last ``FLUSH_DELAY`` seconds, so a
+GET stays a read and a burst of calls costs one write. A reader in the same process (the control
+plane's ``/requests``) flushes first, so it always sees every call answered before it asked; a
+reader in another process (``pazar requests``) sees a call at most ``FLUSH_DELAY`` after its answer.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession as Session
 
 from pazar.db.models import AccessToken, PartnerApp, SandboxRequest
+from pazar.db.session import Database
 from pazar.ports import token_digest
+
+log = logging.getLogger("pazar.sandbox")
 
 MAX_BODY = 8 * 1024  # characters kept of each body
 RETENTION = 2000  # calls kept; older ones are pruned as new ones arrive
+FLUSH_DELAY = 0.05  # seconds a call waits in memory for others to be written with it
+MAX_PENDING = 5000  # calls held in memory at most (beyond, the oldest waiting ones are dropped)
 REDACTED = "[redacted]"
 # Keys whose values are secrets, wherever they appear (JSON at any depth, forms, query strings).
 _SECRET = re.compile(r"token|secret|password|passwd|api_?key|authorization|^code$|signature", re.IGNORECASE)
@@ -91,13 +105,62 @@ async def caller_of(session: Session, *, bearer: str | None, api_key: str | None
     return Caller()
 
 
-async def record(session: Session, entry: dict[str, Any]) -> None:
-    """Add one call; every hundredth call prunes what is beyond the retention."""
-    row = SandboxRequest(**entry)
-    session.add(row)
-    await session.flush()
-    if row.id % 100 == 0:
-        await session.execute(delete(SandboxRequest).where(SandboxRequest.id <= row.id - RETENTION))
+@dataclass(slots=True)
+class PendingCall:
+    """A call as the edge saw it; who made it is looked up when it is written."""
+
+    entry: dict[str, Any]  # every column but client_id and user_id
+    bearer: str | None = None
+    api_key: str | None = None
+    client_hint: str | None = None  # a client id read from Basic auth or the body, if no credential tells
+
+
+@dataclass
+class JournalWriter:
+    db: Database
+    _pending: list[PendingCall] = field(default_factory=list)
+    _timer: asyncio.Task[None] | None = None
+    _writing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def add(self, call: PendingCall) -> None:
+        if len(self._pending) >= MAX_PENDING:
+            del self._pending[0]
+        self._pending.append(call)
+        if self._timer is None or self._timer.done():
+            self._timer = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write every waiting call (the journal never breaks or slows the calls it records)."""
+        async with self._writing:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                async with self.db.transaction() as session:
+                    await write(session, batch)
+            except Exception:
+                log.exception("could not journal %d calls", len(batch))
+
+
+async def write(session: Session, calls: list[PendingCall]) -> None:
+    """Add the calls, and prune what is beyond the retention."""
+    callers: dict[tuple[str | None, str | None], Caller] = {}
+    rows = []
+    for call in calls:
+        key = (call.bearer, call.api_key)
+        if key not in callers:
+            callers[key] = await caller_of(session, bearer=call.bearer, api_key=call.api_key)
+        caller = callers[key]
+        rows.append(
+            {**call.entry, "client_id": caller.client_id or call.client_hint, "user_id": caller.user_id}
+        )
+    await session.execute(insert(SandboxRequest), rows)
+    newest = int(await session.scalar(select(func.max(SandboxRequest.id))) or 0)
+    await session.execute(delete(SandboxRequest).where(SandboxRequest.id <= newest - RETENTION))
 
 
 async def search(

@@ -18,6 +18,7 @@ from pazar.domain.lifecycle import Action
 from pazar.domain.moderation import MODES
 from pazar.services import moderation, statistics
 from pazar.services.runtime import Runtime, Session
+from pazar.services.sandbox import clock as sandbox_clock
 
 # The decisions a sandbox user can take, as lifecycle actions.
 DECISIONS = {
@@ -62,7 +63,8 @@ async def set_mode(
         config["moderation"] = settings
         await session.execute(update(Site).where(Site.id == site.id).values(config=config))
         site.config = config
-    runtime.reference.invalidate()  # this process at once; others when their snapshot ages out
+    runtime.reference.invalidate()  # this process at once; the others at their next clock refresh
+    await sandbox_clock.caches_stale(session)
     return [_describe(site) for site in sites]
 
 

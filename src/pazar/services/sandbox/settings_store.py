@@ -16,5 +16,12 @@ async def read(session: Session, name: str) -> dict[str, Any] | None:
     return dict(value) if value is not None else None
 
 
+async def read_many(session: Session, names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    rows = await session.execute(
+        select(SandboxSetting.name, SandboxSetting.value).where(SandboxSetting.name.in_(names))
+    )
+    return {name: dict(value) for name, value in rows.all()}
+
+
 async def write(session: Session, name: str, value: dict[str, Any]) -> None:
     await session.execute(upsert(session, SandboxSetting, [{"name": name, "value": value}], keys=["name"]))

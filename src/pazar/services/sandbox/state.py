@@ -162,6 +162,7 @@ async def restore(session: Session, runtime: Runtime, *, name: str) -> dict[str,
             await session.execute(insert(table), decoded[start : start + _BATCH])
         counts[table.name] = len(decoded)
     await _realign_sequences(session)
+    await sandbox_clock.caches_stale(session)
     _forget_caches(runtime)
     return counts
 
@@ -184,5 +185,6 @@ async def reset(session: Session, runtime: Runtime) -> list[seed.DemoCredentials
         password=runtime.settings.demo_password,
         clock=runtime.clock,
     )
+    await sandbox_clock.caches_stale(session)
     _forget_caches(runtime)
     return creds
