@@ -180,7 +180,9 @@ def moderation_set(
 @moderation_app.command("decide")
 def moderation_decide(
     ref: Annotated[str, typer.Argument(help="The advert: a v2 id or an RE uuid.")],
-    decision: Annotated[str, typer.Argument(help="accept, reject, block or remove.")],
+    decision: Annotated[
+        str, typer.Argument(help="accept, reject, block, remove, disable, unconfirm or unpaid.")
+    ],
     reason: Annotated[str | None, typer.Option(help="Reason code, e.g. rules, scam.")] = None,
     description: Annotated[str | None, typer.Option(help="Text shown to the owner.")] = None,
     json_out: JsonOpt = False,

@@ -20,6 +20,9 @@ class EventType(StrEnum):
     EXTENDED = "advert_extended"
     OUTDATED = "advert_outdated"
     DELETED = "advert_deleted"
+    DISABLED = "advert_disabled"
+    UNCONFIRMED = "advert_unconfirmed"
+    PAYMENT_REQUIRED = "advert_payment_required"
 
 
 EVENT_FOR_ACTION: dict[Action, EventType] = {
@@ -34,4 +37,7 @@ EVENT_FOR_ACTION: dict[Action, EventType] = {
     Action.EXTEND: EventType.EXTENDED,
     Action.EXPIRE: EventType.OUTDATED,
     Action.DELETE: EventType.DELETED,
+    Action.DISABLE: EventType.DISABLED,
+    Action.UNCONFIRM: EventType.UNCONFIRMED,
+    Action.REQUIRE_PAYMENT: EventType.PAYMENT_REQUIRED,
 }

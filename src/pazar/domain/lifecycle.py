@@ -40,6 +40,9 @@ class Action(StrEnum):
     EXTEND = "extend"
     EXPIRE = "expire"
     DELETE = "delete"
+    DISABLE = "disable"  # a moderator disabled it (OLX: the account or the advert is suspended)
+    UNCONFIRM = "unconfirm"  # it waits for its owner's confirmation (a site rule; the sandbox sets it)
+    REQUIRE_PAYMENT = "require_payment"  # it waits for a payment (a paid-only category; the sandbox sets it)
 
 
 S = Status
@@ -49,7 +52,8 @@ EDITABLE = frozenset({S.NEW, S.ACTIVE, S.LIMITED, S.REMOVED_BY_USER, S.OUTDATED,
 MODERATION_OPEN = frozenset({S.NEW, S.MODERATED, S.BLOCKED, S.DISABLED, S.ACTIVE})
 
 _TABLE: dict[Action, dict[Status, Status]] = {
-    Action.ACCEPT: {s: S.ACTIVE for s in MODERATION_OPEN},
+    # A confirmed advert is published as an accepted one.
+    Action.ACCEPT: {s: S.ACTIVE for s in MODERATION_OPEN | {S.UNCONFIRMED}},
     Action.REJECT: {s: S.MODERATED for s in MODERATION_OPEN},
     Action.BLOCK: {s: S.BLOCKED for s in MODERATION_OPEN},
     Action.REMOVE: {s: S.REMOVED_BY_MODERATOR for s in MODERATION_OPEN | INACTIVE},
@@ -61,6 +65,9 @@ _TABLE: dict[Action, dict[Status, Status]] = {
     Action.EXTEND: {S.ACTIVE: S.ACTIVE},
     Action.EXPIRE: {S.ACTIVE: S.OUTDATED},
     Action.DELETE: {s: S.DELETED for s in Status if s not in (S.ACTIVE, S.DELETED)},
+    Action.DISABLE: {s: S.DISABLED for s in MODERATION_OPEN},
+    Action.UNCONFIRM: {S.NEW: S.UNCONFIRMED, S.ACTIVE: S.UNCONFIRMED},
+    Action.REQUIRE_PAYMENT: {S.NEW: S.UNPAID, S.ACTIVE: S.UNPAID, S.LIMITED: S.UNPAID},
 }
 
 # The v2 API's wording when an action is not allowed (seed 002, publishing errors 18 and 19).

@@ -72,7 +72,12 @@ _WIRE_CODES: Final = {
     "deleted": "removed_by_user",  # gone from the profile (visible_in_profile: false)
 }
 _MODERATION_FAILURES: Final = frozenset(
-    {EventType.REJECTED.value, EventType.BLOCKED.value, EventType.REMOVED_BY_MODERATOR.value}
+    {
+        EventType.REJECTED.value,
+        EventType.BLOCKED.value,
+        EventType.DISABLED.value,
+        EventType.REMOVED_BY_MODERATOR.value,
+    }
 )
 # The events that can settle an operation waiting for moderation (the verdicts).
 VERDICTS: Final = frozenset({EventType.ACTIVATED.value}) | _MODERATION_FAILURES

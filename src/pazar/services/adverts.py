@@ -333,6 +333,13 @@ async def ensure_free_slot(
     await slots.record(session, advert_id=advert_id, grant=grant, now=now)
 
 
+def is_paid_only(site: SiteSnapshot, root_category_id: int) -> bool:
+    """A root category where no advert is free (site config ``commerce.paid_only_categories``): a new
+    advert waits ``unpaid`` for a packet, where elsewhere it would be ``limited``."""
+    paid_only = (site.config.get("commerce") or {}).get("paid_only_categories") or ()
+    return root_category_id in paid_only
+
+
 async def _free_count(
     session: Session,
     site: SiteSnapshot,
@@ -345,6 +352,8 @@ async def _free_count(
     """Slots the user may still take in the root category: free adverts, then bought packets."""
     root = site.categories.get(root_category_id)
     limit = root.free_limit if root and root.free_limit is not None else site.rules.get("free_limit_default")
+    if is_paid_only(site, root_category_id):
+        limit = 0  # every advert there needs a packet's slot
     if limit is None:
         return slots.Budget(None)
     return await slots.budget(
@@ -621,7 +630,10 @@ async def create_adverts(
             )
         grant = budgets[root_id].take()
         grants.append(grant)
-        status = Status.NEW if grant is not None else Status.LIMITED
+        if grant is not None:
+            status = Status.NEW
+        else:
+            status = Status.UNPAID if is_paid_only(site, root_id) else Status.LIMITED
         rows.append(
             {
                 "uuid": command.uuid or str(uuid.uuid4()),

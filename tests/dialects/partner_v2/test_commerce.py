@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ import pytest
 from commerce_support import car_advert, credit, post
 from pazar.app import Pazar, create_app
 from pazar.config import Settings
+from pazar.db.models import Site
 from pazar.ports import ManualClock
 from pazar.services.runtime import Runtime
 from support import CARS, World, bad_request, phone_advert, run_jobs, seller, validation
@@ -346,3 +348,42 @@ async def test_a_packet_slot_is_used_when_posting_past_the_free_limit(world: Wor
     phone = await me.create(phone_advert())  # another root category: its own free slots
     assert phone["status"] == "new"
     assert (await me.get("/users/me/packets")).json()["data"][0]["left"] == 4
+
+
+@pytest.fixture
+async def cars_paid_only(world: World) -> AsyncIterator[None]:
+    """olx.pl with Motoryzacja (root of the car categories) as a paid-only category."""
+    runtime = world.app.runtime
+    async with runtime.db.transaction() as session:
+        site = await session.get(Site, "olx.pl")
+        assert site is not None
+        before = copy.deepcopy(site.config)
+        config = copy.deepcopy(site.config)
+        config["commerce"]["paid_only_categories"] = [5]
+        site.config = config
+    runtime.reference.invalidate()
+    yield
+    async with runtime.db.transaction() as session:
+        site = await session.get(Site, "olx.pl")
+        assert site is not None
+        site.config = before
+    runtime.reference.invalidate()
+
+
+async def test_a_paid_only_category_keeps_new_adverts_unpaid_until_a_packet(
+    world: World, cars_paid_only: None
+) -> None:
+    me = await seller(world)
+    car = await me.create(car_advert())
+    assert car["status"] == "unpaid"  # no free advert here, not even the first
+    assert (await me.create(phone_advert()))["status"] == "new"  # other categories keep their free slots
+    assert (await me.command(car["id"], "activate")).json() == LIMIT
+    await credit(world, me.user.id, 2000)
+    bought = await post(me, f"/adverts/{car['id']}/packets", {"payment_method": "account"})
+    assert bought.status_code == 204, bought.text
+    assert (await me.command(car["id"], "activate")).status_code == 204
+    assert await me.status(car["id"]) == "new"
+    await run_jobs(world)
+    assert await me.status(car["id"]) == "active"
+    assert (await me.command(car["id"], "deactivate", is_success=True)).status_code == 204
+    assert (await me.command(car["id"], "activate")).status_code == 204  # its packet's slot came back

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
+from sqlalchemy import select
 from standardwebhooks import Webhook
 
+from pazar.db.models import AdvertEvent
 from support import (
     RE_SITE,
     Receiver,
@@ -188,3 +191,40 @@ async def test_a_reject_decision_on_an_re_advert_sends_its_signed_webhook(
         assert later[0]["data"]["code"] == "active"
     finally:
         await partner.client.aclose()
+
+
+async def test_disable_unconfirm_and_unpaid_decisions_follow_the_transition_table(
+    world: World, admin_headers: dict[str, str]
+) -> None:
+    me = await seller(world)
+    ids = [(await me.create(phone_advert(external_id=f"dec-{i}")))["id"] for i in range(3)]
+    await advance(world, admin_headers)
+
+    async def decide(advert_id: int, decision: str) -> httpx.Response:
+        return await world.http.post(
+            f"/_pazar/v1/adverts/{advert_id}/moderation", json={"decision": decision}, headers=admin_headers
+        )
+
+    disabled, unconfirmed, unpaid = ids
+    assert (await decide(disabled, "disable")).status_code == 200
+    assert await me.status(disabled) == "disabled"
+    assert (await decide(unconfirmed, "unconfirm")).status_code == 200
+    assert await me.status(unconfirmed) == "unconfirmed"
+    assert (await decide(unconfirmed, "accept")).status_code == 200  # confirmed: published
+    assert await me.status(unconfirmed) == "active"
+    assert (await decide(unpaid, "unpaid")).status_code == 200
+    assert await me.status(unpaid) == "unpaid"
+    again = await decide(unpaid, "unconfirm")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_state"
+    assert (await me.command(unpaid, "activate")).status_code == 204  # a free slot is left: back to review
+    assert await me.status(unpaid) == "new"
+    async with world.app.runtime.db.transaction() as session:
+        rows = await session.execute(
+            select(AdvertEvent.advert_id, AdvertEvent.type).where(AdvertEvent.advert_id.in_(ids))
+        )
+        kinds = {(advert_id, kind) for advert_id, kind in rows.all()}
+    assert {
+        (disabled, "advert_disabled"),
+        (unconfirmed, "advert_unconfirmed"),
+        (unpaid, "advert_payment_required"),
+    } <= kinds

@@ -26,7 +26,7 @@ class SetMode(BaseModel):
 
 class Decide(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["accept", "reject", "block", "remove"]
+    decision: Literal["accept", "reject", "block", "remove", "disable", "unconfirm", "unpaid"]
     reason: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
 

@@ -108,9 +108,9 @@ async def buy_for_advert(
     premium: bool,
     now: datetime,
 ) -> BoughtPacket:
-    """``POST /adverts/{id}/packets``: one slot that only this (limited) advert may take."""
+    """``POST /adverts/{id}/packets``: one slot that only this (limited or unpaid) advert may take."""
     ledger.check_method(site, user, method)
-    if advert.status != Status.LIMITED.value:
+    if advert.status not in (Status.LIMITED.value, Status.UNPAID.value):
         raise InvalidState("Invalid status", current=advert.status, action="buy_packet")
     waiting = await slots.budget_of_advert(session, advert_id=advert.id, now=now)
     if waiting:  # a racing retry of the same purchase: the advert already has its unused slot

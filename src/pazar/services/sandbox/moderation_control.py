@@ -27,6 +27,9 @@ DECISIONS = {
     "reject": Action.REJECT,
     "block": Action.BLOCK,
     "remove": Action.REMOVE,
+    "disable": Action.DISABLE,
+    "unconfirm": Action.UNCONFIRM,
+    "unpaid": Action.REQUIRE_PAYMENT,
 }
 
 
