@@ -39,7 +39,7 @@ def build_site_router(settings: Settings) -> SiteRouter:
         for host in hosts:
             host_map[host] = site_id
     host_map.update(settings.host_map)
-    return SiteRouter(host_map, settings.default_site)
+    return SiteRouter(host_map, settings.default_site, seed.shipped_site_apis())
 
 
 def _owns(prefix: str, path: str) -> bool:

@@ -61,6 +61,18 @@ def shipped_site_hosts() -> dict[str, list[str]]:
     }
 
 
+# The API a shipped site speaks, by its data format (keys of ``services.oauth.API_TOKENS``).
+_FORMAT_APIS = {"re": "re", "autoupload": "autoupload"}
+
+
+def shipped_site_apis() -> dict[str, str]:
+    """Each shipped site's API: a dialect answers only on the hosts of its own sites."""
+    return {
+        str(site["id"]): _FORMAT_APIS.get(str(site.get("data_format", "standard")), "v2")
+        for site in map(lambda d: _read(d, "site.json"), site_directories())
+    }
+
+
 async def _upsert_all(
     session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> None:

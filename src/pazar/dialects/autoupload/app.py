@@ -28,6 +28,7 @@ IMPORT_PATH = "/autoupload/import"
 
 def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app = new_dialect_app("autoupload", runtime, site_router)
+    app.state.any_site_paths = ("/images/", "/vi/")  # links on pazar's base URL, any Host
     for module in (routes_import, routes_catalog, routes_oauth, routes_media):
         app.include_router(module.router)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from pazar.dialects.autoupload import errors
-from pazar.dialects.common.context import SessionDep, SiteRouter, site_id_of
+from pazar.dialects.common.context import SessionDep, SiteRouter
 from pazar.services.autoupload import images, imports
 from pazar.services.runtime import Session
 
@@ -35,7 +35,8 @@ async def advert_link(name: str, request: Request, session: Session = SessionDep
         # The link pazar returns is on its own base URL (e.g. 127.0.0.1): a Host that names no site
         # opens any site's advert, so the link works as given.
         router: SiteRouter = request.app.state.site_router
-        site_id = site_id_of(request) if router.is_mapped(request.headers.get("host")) else None
+        host = request.headers.get("host")
+        site_id = router.site_for(host) if router.is_mapped(host) else None
         path = await imports.advert_page(session, site_id=site_id, advert_id=int(list_id))
     if path is None:
         return errors.not_found("Advert not found")

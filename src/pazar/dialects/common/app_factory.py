@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from pazar.dialects.common.context import SiteRouter
+from pazar.dialects.common.context import DIALECT_APIS, SiteRouter, require_own_site
 from pazar.dialects.common.responses import FastJSONResponse
 from pazar.services.runtime import Runtime
 
@@ -16,7 +16,9 @@ def new_dialect_app(name: str, runtime: Runtime, site_router: SiteRouter) -> Fas
         redoc_url=None,
         openapi_url=None,
         default_response_class=FastJSONResponse,
+        dependencies=[Depends(require_own_site)],
     )
     app.state.runtime = runtime
     app.state.site_router = site_router
+    app.state.api = DIALECT_APIS.get(name)  # None: pages of every site (console, sandbox)
     return app

@@ -5,20 +5,45 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from fastapi import Depends
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from pazar.services.runtime import Runtime, Session
 
 SITE_HEADER = "x-pazar-site"
+# The API each dialect app speaks (the keys of ``services.oauth.API_TOKENS``); a site speaks one.
+DIALECT_APIS = {"partner_v2": "v2", "re_v1": "re", "autoupload": "autoupload"}
+DEFAULT_API = "v2"
 
 
 class SiteRouter:
-    """Maps request hosts to sites; unknown hosts get the default site."""
+    """Maps request hosts to sites; unknown hosts get the default site (of the dialect's API).
 
-    def __init__(self, host_map: dict[str, str], default_site: str) -> None:
+    ``site_apis`` says which API each site speaks (sites not listed speak v2). A Host or an
+    ``X-Pazar-Site`` header that names a site pins the request to it, and a dialect answers
+    404 on a site of another API; unmapped hosts (127.0.0.1, localhost) reach every dialect.
+    """
+
+    def __init__(
+        self, host_map: dict[str, str], default_site: str, site_apis: dict[str, str] | None = None
+    ) -> None:
         self.host_map = {host.lower(): site for host, site in host_map.items()}
         self.default_site = default_site
         self.known_sites = set(self.host_map.values()) | {default_site}
+        self.site_apis = dict(site_apis or {})
+
+    def api_of_site(self, site_id: str) -> str:
+        return self.site_apis.get(site_id, DEFAULT_API)
+
+    def site_for_api(self, host_header: str | None, override: str | None, api: str) -> str | None:
+        """The site a request to a dialect of ``api`` serves; None when the request is pinned to a
+        site of another API (the dialect then answers 404, so a token never crosses APIs)."""
+        if (override and override in self.known_sites) or self.is_mapped(host_header):
+            site = self.site_for(host_header, override)
+            return site if self.api_of_site(site) == api else None
+        if self.api_of_site(self.default_site) == api:
+            return self.default_site
+        return next((site for site, name in self.site_apis.items() if name == api), self.default_site)
 
     def is_mapped(self, host_header: str | None) -> bool:
         """Whether the Host names a site (rather than falling back to the default one)."""
@@ -41,13 +66,39 @@ def runtime_of(request: Request) -> Runtime:
 
 
 def site_id_of(request: Request) -> str:
+    """The request's site; a 404 (in the dialect's shape) when it is pinned to another API's site.
+
+    The API is the route's (``pazar.api`` in the scope, set by the console's authorize pages)
+    or the dialect app's; apps of no single API (console pages, sandbox) serve any site.
+    """
     cached = request.scope.get("pazar.site")
     if isinstance(cached, str):
         return cached
     router: SiteRouter = request.app.state.site_router
-    site = router.site_for(request.headers.get("host"), request.headers.get(SITE_HEADER))
+    host, override = request.headers.get("host"), request.headers.get(SITE_HEADER)
+    api = request.scope.get("pazar.api") or getattr(request.app.state, "api", None)
+    if api is None:
+        site = router.site_for(host, override)
+    else:
+        found = router.site_for_api(host, override, api)
+        if found is None:
+            raise HTTPException(404)
+        site = found
     request.scope["pazar.site"] = site
     return site
+
+
+async def require_own_site(request: Request) -> None:
+    """Every route of an API dialect: a foreign site's host is a 404 before any other check.
+
+    Paths in the app's ``any_site_paths`` (stored images, advert links on pazar's own base URL)
+    are served on every host.
+    """
+    state = request.app.state
+    if getattr(state, "api", None) is not None and not request.url.path.startswith(
+        tuple(getattr(state, "any_site_paths", ()))
+    ):
+        site_id_of(request)
 
 
 async def session_dependency(request: Request) -> AsyncIterator[Session]:

@@ -32,6 +32,7 @@ RE_FLOW = FlowSpec(
     known_scopes=RE_SCOPES,
     extra_params=(migration.IMPORT_PARAM,),
     after_consent=migration.after_consent,
+    api="re",
 )
 
 
@@ -41,7 +42,9 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
     app.include_router(build_router(FlowSpec(path="/oauth/authorize")))
     app.include_router(build_router(RE_FLOW))
     app.include_router(build_router(replace(RE_FLOW, path="/pt/crm/authorization")))
-    app.include_router(build_router(FlowSpec(path="/oauth", known_scopes=AUTOUPLOAD_SCOPES)))
+    app.include_router(
+        build_router(FlowSpec(path="/oauth", known_scopes=AUTOUPLOAD_SCOPES, api="autoupload"))
+    )
     app.include_router(adverts.router)
     app.include_router(messages.router)  # the buyer's messages, /media images
 

@@ -45,6 +45,7 @@ class FlowSpec:
     known_scopes: tuple[str, ...] = V2_SCOPES
     extra_params: tuple[str, ...] = ()
     after_consent: AfterConsent | None = None
+    api: str = "v2"  # the page answers only on this API's sites (common.context.SiteRouter)
 
 
 def with_query(url: str, params: dict[str, str | None]) -> str:
@@ -106,6 +107,7 @@ def build_router(spec: FlowSpec) -> APIRouter:
     @router.api_route(spec.path, methods=["GET", "POST"], include_in_schema=False)
     async def authorize(request: Request, session: Session = SessionDep) -> Response:
         runtime = runtime_of(request)
+        request.scope["pazar.api"] = spec.api
         site_id = site_id_of(request)
         site = await runtime.reference.get(session, site_id)
         values = await _params(request, spec)

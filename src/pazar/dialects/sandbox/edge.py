@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pazar.dialects.common.context import SiteRouter
+from pazar.dialects.common.context import DIALECT_APIS, SiteRouter
 from pazar.dialects.sandbox import fault_bodies
 from pazar.services.runtime import Runtime
 from pazar.services.sandbox import journal
@@ -92,7 +92,10 @@ class SandboxEdge:
         cached = scope.get("pazar.site")
         if isinstance(cached, str):
             return cached
-        return self.site_router.site_for(_header(scope, b"host"), _header(scope, b"x-pazar-site"))
+        host, override = _header(scope, b"host"), _header(scope, b"x-pazar-site")
+        api = DIALECT_APIS.get(self.dialect)
+        found = self.site_router.site_for_api(host, override, api) if api else None
+        return found or self.site_router.site_for(host, override)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
