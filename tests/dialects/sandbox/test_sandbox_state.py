@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from support import V2, World, seller
+from commerce_support import credit, post
+from support import CARS, V2, World, seller
 
 SNAPSHOTS = "/_pazar/v1/snapshots"
 
@@ -105,3 +106,29 @@ async def test_restoring_an_unknown_snapshot(world: World, admin_headers: dict[s
         response = await world.http.post(path, headers=admin_headers)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_a_restore_brings_back_the_exact_balances(
+    world: World, admin_headers: dict[str, str], preserved: None
+) -> None:
+    me = await seller(world)
+    await credit(world, me.user.id, 20000)
+    balance = "/users/me/account-balance"
+    before = (await me.get(balance)).json()["data"]
+    assert before["wallet"] == 200
+    saved = await world.http.post(SNAPSHOTS, json={"name": "money"}, headers=admin_headers)
+    assert saved.status_code == 201
+
+    bought = await post(
+        me, "/users/me/packets", {"payment_method": "account", "category_id": CARS, "size": 5}
+    )
+    assert bought.status_code == 204, bought.text
+    assert (await me.get(balance)).json()["data"]["wallet"] == 115
+    assert len((await me.get("/users/me/billing")).json()["data"]) == 2
+
+    restored = await world.http.post(f"{SNAPSHOTS}/money/restore", headers=admin_headers)
+    assert restored.status_code == 200, restored.text
+    assert (await me.get(balance)).json()["data"] == before  # to the cent, from the restored ledger
+    assert [b["name"] for b in (await me.get("/users/me/billing")).json()["data"]] == ["Doładowanie"]
+    assert (await me.get("/users/me/packets")).json()["data"] == []
+    await world.http.delete(f"{SNAPSHOTS}/money", headers=admin_headers)
