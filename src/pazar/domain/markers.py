@@ -3,8 +3,9 @@
 ``pazar:accept`` publishes at once, ``pazar:reject`` (or ``pazar:reject:<reason>``) sends it back to
 the owner, ``pazar:block`` blocks it, ``pazar:hold`` keeps it for a human. The first marker in the
 title, then the description, wins. ``pazar:invalid:<field>`` makes an RE publish or update fail its
-validation on that field (an ``advert_posted_error`` with that ``validation`` entry). Parsed by a
-linear scan (no regular expression on user text).
+validation on that field (an ``advert_posted_error`` with that ``validation`` entry).
+``pazar:image-failure`` makes every image download of an imported ad fail. Parsed by a linear scan
+(no regular expression on user text).
 """
 
 from __future__ import annotations
@@ -61,3 +62,11 @@ def invalid_field_in(*texts: str) -> str | None:
                 end += 1
             return lowered[start:end].strip(".") or "title"
     return None
+
+
+IMAGE_FAILURE = PREFIX + "image-failure"
+
+
+def image_failure_in(*texts: str) -> bool:
+    """Whether the text asks for failed image downloads (``pazar:image-failure``)."""
+    return any(IMAGE_FAILURE in text.lower() for text in texts)

@@ -234,3 +234,16 @@ def test_inspect_refuses_oversized_pictures() -> None:
     assert refused.value.code == images.UNDECODABLE
     checked = images.inspect(PICTURES["/portrait.png"][1], min_short=260, min_long=350, max_pixels=10**6)
     assert (checked.content_type, checked.width, checked.height) == ("image/png", 300, 400)
+
+
+async def test_the_image_failure_marker_fails_every_download(world: World, local_images: str) -> None:
+    """Sandbox magic value: no download is made, each image answers as an unreachable one would."""
+    Handler.hits.clear()
+    me = await integrator(world)
+    ad = apartment_ad("marked", images=[f"{local_images}/big.jpg", f"{local_images}/wide.gif"])
+    ad["body"] = f"{ad['body']} pazar:image-failure"
+    token = await me.imported([ad])
+    await run_jobs(world)
+    assert (await me.status(token))["ads"]["marked"]["message"] == ["ERROR_DOWNLOADING_IMAGE"] * 2
+    assert Handler.hits["/big.jpg"] == Handler.hits["/wide.gif"] == 0
+    assert (await _advert(world, "marked", me.user.id)).images == []

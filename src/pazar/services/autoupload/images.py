@@ -26,11 +26,13 @@ from PIL import Image
 from sqlalchemy import delete, select
 
 from pazar.db.models import Advert, ImportItem, StoredImage
+from pazar.domain import markers
 from pazar.domain.brasil import ITEM_PROCESSED, ITEM_REVIEWED
 from pazar.fetcher import FetchError, FetchPolicy, HttpFetcher
 from pazar.services import adverts
 from pazar.services.autoupload.processing import schedule_review
 from pazar.services.runtime import Runtime, Session
+from pazar.services.sandbox.clock import in_sandbox
 
 DOWNLOAD_FAILED, UNDECODABLE, TOO_SMALL = "download_failed", "undecodable", "too_small"
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif")}
@@ -140,6 +142,16 @@ def public_url(base_url: str, public_id: str, extension: str) -> str:
     return f"{base_url}/images/{public_id}.{extension}"
 
 
+async def _failure_asked(session: Session, advert_id: int, runtime: Runtime) -> bool:
+    """Sandbox magic value: ``pazar:image-failure`` in the ad's text fails its downloads (none is made)."""
+    if not in_sandbox(runtime.clock):
+        return False
+    text = (
+        await session.execute(select(Advert.title, Advert.description).where(Advert.id == advert_id))
+    ).first()
+    return text is not None and markers.image_failure_in(text.title, text.description)
+
+
 async def fetch_images(
     session: Session, *, item_id: int, advert_id: int, urls: list[str], runtime: Runtime
 ) -> None:
@@ -155,7 +167,10 @@ async def fetch_images(
         ).all()
     }
     missing = [url for url in urls if url not in held]
-    downloaded = dict(zip(missing, await _download_all(missing, runtime), strict=True))
+    if missing and await _failure_asked(session, advert_id, runtime):
+        downloaded: dict[str, tuple[bytes, Checked] | str] = dict.fromkeys(missing, DOWNLOAD_FAILED)
+    else:
+        downloaded = dict(zip(missing, await _download_all(missing, runtime), strict=True))
 
     now = runtime.clock.now()
     item = await session.get(ImportItem, item_id, with_for_update=True)
