@@ -65,6 +65,9 @@ async def test_reset_brings_back_the_seeded_marketplace(
         headers=admin_headers,
     )
     await http.post("/_pazar/v1/clock/advance", json={"seconds": 60}, headers=admin_headers)
+    one_site = await http.post("/_pazar/v1/reset", json={"site": "olx.pl"}, headers=admin_headers)
+    assert one_site.status_code == 422 and "every site" in one_site.json()["error"]["message"]
+    assert await me.status((await me.create())["id"]) == "new"  # nothing was reset by the refused call
     response = await http.post("/_pazar/v1/reset", headers=admin_headers)
     assert response.status_code == 200, response.text
     demo = {d["site"]: d for d in response.json()["demo"]}

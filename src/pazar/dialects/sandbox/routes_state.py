@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from pazar.dialects.common.context import SessionDep, runtime_of
 from pazar.dialects.common.responses import json_response
-from pazar.dialects.sandbox.common import body, no_nul
+from pazar.dialects.sandbox.common import ControlError, body, no_nul
 from pazar.services.runtime import Session
 from pazar.services.sandbox import state
 from pazar.services.sandbox.faults import FaultBook
@@ -23,8 +23,20 @@ class NewSnapshot(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=NAME)
 
 
+class ResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    site: str | None = Field(default=None, max_length=100)
+
+
 @router.post("/reset")
 async def reset(request: Request, session: Session = SessionDep) -> Response:
+    command = await body(request, ResetRequest, optional=True)
+    if command.site is not None:  # refused rather than silently resetting every site
+        raise ControlError(
+            422,
+            "invalid",
+            "A reset of one site is not offered: POST /_pazar/v1/reset without a body resets every site",
+        )
     await request.app.state.journal.flush()  # calls answered before the reset are wiped with the rest
     runtime = runtime_of(request)
     creds = await state.reset(session, runtime)
