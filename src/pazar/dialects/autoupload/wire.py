@@ -43,6 +43,7 @@ _UP_TO_TRAILING_COMMA: Final = re.compile(
 _TRAILING_COMMA_AT: Final = re.compile(r",\s*+[}\]]")
 # More trailing commas than any real import carries are not tolerated (each costs a match).
 MAX_TRAILING_COMMAS: Final = 10_000
+QUICK_ROUNDS: Final = 8  # trailing commas dropped one at a time before the whole-text pass
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -60,12 +61,25 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 
 
 def _without_trailing_commas(text: str, error: orjson.JSONDecodeError) -> Any:
-    """The body read again without its trailing commas, when a trailing comma is what orjson refused."""
+    """The body read again without its trailing commas, when a trailing comma is what orjson refused.
+
+    The few trailing commas of a real import are dropped one by one where orjson stops (each round is
+    one C parse); only a body with more of them gets the regular-expression pass over the whole text.
+    Either way a body whose fault is not a trailing comma is refused as soon as orjson reaches it.
+    """
     malformed = BodyError(BodyError.MALFORMED, "Malformed JSON")
-    if not _TRAILING_COMMA_AT.match(text, error.pos):  # orjson's pos counts characters
+    for _ in range(QUICK_ROUNDS):
+        if not _TRAILING_COMMA_AT.match(text, error.pos):  # orjson's pos counts characters
+            raise malformed from error
+        text = text[: error.pos] + text[error.pos + 1 :]
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            error = exc
+    if not _TRAILING_COMMA_AT.match(text, error.pos):
         raise malformed from error
     cleaned, matches = _UP_TO_TRAILING_COMMA.subn(r"\1", text, count=MAX_TRAILING_COMMAS + 2)
-    if matches > MAX_TRAILING_COMMAS + 1:
+    if matches - 1 + QUICK_ROUNDS > MAX_TRAILING_COMMAS:  # the last match is the end of the text
         raise malformed from error
     try:
         return orjson.loads(cleaned)
