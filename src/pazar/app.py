@@ -85,6 +85,8 @@ class Pazar:
         if self._dispatcher is not None and self._dispatcher_task is not None:
             self._dispatcher.stop()
             await self._dispatcher_task
+        for finish in self.runtime.on_shutdown:
+            await finish()
         await self.runtime.db.dispose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -6,6 +6,7 @@ and handed down; nothing here reads the environment.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,8 @@ class Runtime:
     reference: ReferenceCache = field(default_factory=ReferenceCache)
     secret_key: str = ""  # resolved at start-up (settings or the database)
     tokens_seen: TokenCache = field(default_factory=lambda: TokenCache(0))
+    # Work to finish before the database closes (the sandbox journal's waiting calls), in order.
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if isinstance(self.clock, SandboxClock):  # another process's sandbox call made them stale

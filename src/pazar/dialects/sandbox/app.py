@@ -94,6 +94,7 @@ def mount(runtime: Runtime, site_router: SiteRouter, routes: Routes, *, drain: D
         return routes
     faults = FaultBook(runtime.db)
     journal_writer = journal.JournalWriter(runtime.db)
+    runtime.on_shutdown.append(journal_writer.close)
     wrapped: Routes = []
     for prefixes, dialect_app in routes:
         name = str(getattr(dialect_app, "title", "")).removeprefix("pazar ")

@@ -133,6 +133,13 @@ class JournalWriter:
         await asyncio.sleep(FLUSH_DELAY)
         await self.flush()
 
+    async def close(self) -> None:
+        """At shutdown: no task left behind (one holding SQLite's write lock would block the next
+        user of the file), every waiting call written."""
+        if self._timer is not None and not self._timer.done():
+            await self._timer  # at most FLUSH_DELAY, then its flush
+        await self.flush()
+
     async def flush(self) -> None:
         """Write every waiting call (the journal never breaks or slows the calls it records)."""
         async with self._writing:
