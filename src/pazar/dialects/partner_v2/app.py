@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -24,6 +24,7 @@ from pazar.dialects.partner_v2 import (
     routes_reference,
     routes_users,
 )
+from pazar.dialects.partner_v2.hot_routes import HotRoutes
 from pazar.dialects.partner_v2.schemas import JSONSyntaxError
 from pazar.dialects.partner_v2.security import (
     ContentTypeOnGet,
@@ -34,6 +35,7 @@ from pazar.dialects.partner_v2.security import (
     require_version,
 )
 from pazar.domain.errors import DomainError, FieldError
+from pazar.services.adverts.posting import PostQueue
 from pazar.services.runtime import Runtime
 
 log = logging.getLogger("pazar.partner_v2")
@@ -45,8 +47,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc[1:]) or str(loc[0])
 
 
-def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
+def build(runtime: Runtime, site_router: SiteRouter) -> HotRoutes:
     app = new_dialect_app("partner_v2", runtime, site_router)
+    app.state.post_queue = PostQueue(runtime.db, runtime.clock)
     app.include_router(routes_oauth.router)
     versioned = [Depends(require_version)]
     for module in (routes_reference, routes_users, routes_adverts):
@@ -111,4 +114,4 @@ def build(runtime: Runtime, site_router: SiteRouter) -> FastAPI:
         log.exception("unhandled error", exc_info=exc)
         return errors.server_error()
 
-    return app
+    return HotRoutes(app)

@@ -19,6 +19,7 @@ from pazar.domain.errors import FieldError, ValidationFailed
 from pazar.domain.lifecycle import Action
 from pazar.domain.oauth import Principal
 from pazar.services import adverts, statistics
+from pazar.services.adverts.posting import PostQueue
 from pazar.services.entities import Advert
 from pazar.services.reference import SiteSnapshot
 from pazar.services.runtime import Session
@@ -35,7 +36,7 @@ COMMANDS = {
 }
 
 
-async def _site(request: Request, session: Session) -> SiteSnapshot:
+async def site_of(request: Request, session: Session) -> SiteSnapshot:
     return await runtime_of(request).reference.get(session, site_id_of(request))
 
 
@@ -73,7 +74,7 @@ async def list_adverts(
 ) -> Response:
     if external_id is not None and "\x00" in external_id:
         raise ValidationFailed([FieldError("external_id", "Invalid value", "invalid")])
-    site = await _site(request, session)
+    site = await site_of(request, session)
     found = await adverts.list_owned(
         session,
         principal=principal,
@@ -89,15 +90,23 @@ async def list_adverts(
 async def create_advert(
     request: Request, session: Session = SessionDep, principal: Principal = Depends(WRITE_USER)
 ) -> Response:
+    site = await site_of(request, session)
+    await session.close()  # its reads are done; a post waiting for its batch holds no connection
+    return await post_advert(request, principal, site)
+
+
+async def post_advert(request: Request, principal: Principal, site: SiteSnapshot) -> Response:
+    """POST /adverts once its guards passed (also served by ``hot_routes``).
+
+    Concurrent posts share a transaction (group commit, ``services.adverts.posting``): this answers
+    once the one holding its advert committed.
+    """
     body = parse(AdvertIn, await _body(request))
-    site = await _site(request, session)
-    runtime = runtime_of(request)
-    advert = await adverts.create_advert(
-        session,
+    queue: PostQueue = request.app.state.post_queue
+    advert = await queue.create(
         site=site,
         principal=principal,
         command=CreateAdvert(draft=to_draft(body), source="partner_v2"),
-        clock=runtime.clock,
         moderation_delay=_delay(request, site),
     )
     return json_response({"data": _render(request, site, advert)})
@@ -110,7 +119,12 @@ async def get_advert(
     session: Session = SessionDep,
     principal: Principal = Depends(READ_USER),
 ) -> Response:
-    site = await _site(request, session)
+    return await read_advert(request, session, principal, advert_id)
+
+
+async def read_advert(request: Request, session: Session, principal: Principal, advert_id: int) -> Response:
+    """GET /adverts/{id} once its guards passed (also served by ``hot_routes``)."""
+    site = await site_of(request, session)
     advert = await adverts.get_owned(session, principal=principal, advert_id=advert_id)
     return json_response({"data": _render(request, site, advert)})
 
@@ -123,7 +137,7 @@ async def update_advert(
     principal: Principal = Depends(WRITE_USER),
 ) -> Response:
     body = parse(AdvertIn, await _body(request))
-    site = await _site(request, session)
+    site = await site_of(request, session)
     advert = await adverts.update_advert(
         session,
         site=site,
@@ -159,7 +173,7 @@ async def advert_command(
     action = COMMANDS.get(body.command)
     if action is None:
         raise ValidationFailed([FieldError("command", "Invalid value", "invalid_choice")])
-    site = await _site(request, session)
+    site = await site_of(request, session)
     await adverts.apply_command(
         session,
         site=site,
