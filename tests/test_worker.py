@@ -136,10 +136,11 @@ _KILLED_WORKER = textwrap.dedent(
     from pazar.config import Settings
     from pazar.services.runtime import Runtime
     from pazar.services import moderation
-    from pazar.worker import Worker, HANDLERS
+    from pazar.wiring import job_handlers
+    from pazar.worker import Worker
 
     async def slow_moderation(session, payload, runtime):
-        await HANDLERS["moderate"](session, payload, runtime)   # the effects, inside the job's transaction
+        await job_handlers()["moderate"](session, payload, runtime)  # the effects, inside the job's transaction
         print("in-job", flush=True)
         await asyncio.sleep(3600)                                # killed here, before the commit
 

@@ -26,7 +26,7 @@ from pazar.services import seed, webhook_delivery
 from pazar.services.runtime import Runtime
 from pazar.services.sandbox import clock as sandbox_clock
 from pazar.services.secrets_store import server_secret_key
-from pazar.wiring import wire_event_bus
+from pazar.wiring import wire_runtime
 from pazar.worker import Worker, run_due
 
 log = logging.getLogger("pazar")
@@ -134,10 +134,10 @@ def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None
 ) -> Pazar:
     settings = settings or Settings()
-    wire_event_bus()
     if not logging.getLogger().handlers:  # a server process of its own (uvicorn --workers N)
         logs.configure(settings.log_level, settings.log_format)
     runtime = runtime or Runtime.from_settings(settings, clock=clock)
+    wire_runtime(runtime)
     site_router = build_site_router(settings)
     console_app = console.build(runtime, site_router)
     routes: list[tuple[Sequence[str], Any]] = [

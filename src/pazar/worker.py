@@ -22,51 +22,20 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pazar.db.queries import begin_writing
-from pazar.services import jobs, moderation, webhook_delivery
+from pazar.services import jobs, webhook_delivery
 from pazar.services.adverts import EXPIRE_JOB, MODERATE_JOB
-from pazar.services.autoupload import jobs as autoupload_jobs
 from pazar.services.realestate import operations as re_operations
-from pazar.services.runtime import Runtime, Session
+from pazar.services.runtime import JobHandler, Runtime, Session
 from pazar.services.sandbox import clock as sandbox_clock
-from pazar.wiring import wire_event_bus
+from pazar.wiring import job_handlers, wire_runtime
 
 log = logging.getLogger("pazar.worker")
 
-Handler = Callable[[Session, dict[str, Any], Runtime], Awaitable[None]]
+Handler = JobHandler
 
-
-async def _moderate(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
-    if "advert_ids" in payload:  # a bulk write's adverts, moderated together
-        await moderation.run_moderation_batch(
-            session,
-            advert_ids=[int(i) for i in payload["advert_ids"]],
-            site_for=runtime.reference.get,
-            clock=runtime.clock,
-        )
-        return
-    await moderation.run_moderation(
-        session, advert_id=int(payload["advert_id"]), site_for=runtime.reference.get, clock=runtime.clock
-    )
-
-
-async def _expire(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
-    if "advert_ids" in payload:
-        ids = [int(i) for i in payload["advert_ids"]]
-        await moderation.run_expiry_batch(session, advert_ids=ids, clock=runtime.clock)
-        return
-    await moderation.run_expiry(session, advert_id=int(payload["advert_id"]), clock=runtime.clock)
-
-
-HANDLERS: dict[str, Handler] = {
-    MODERATE_JOB: _moderate,
-    EXPIRE_JOB: _expire,
-    re_operations.RE_OPERATION_JOB: re_operations.run,
-}
-HANDLERS.update(autoupload_jobs.HANDLERS)
 # Jobs that do a few statements and no network I/O: run together, one savepoint each.
 BATCHED_KINDS: frozenset[str] = frozenset({MODERATE_JOB, EXPIRE_JOB, re_operations.RE_OPERATION_JOB})
 BATCH_SECONDS = 0.025
@@ -83,12 +52,12 @@ class Worker:
         handlers: dict[str, Handler] | None = None,
         batched_kinds: frozenset[str] = BATCHED_KINDS,
     ) -> None:
-        wire_event_bus()
+        wire_runtime(runtime)
         self.runtime = runtime
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.batch = batch
         self.poll_interval = poll_interval
-        self.handlers = handlers or HANDLERS
+        self.handlers = handlers or job_handlers()
         self.batched_kinds = batched_kinds
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()

@@ -135,10 +135,10 @@ async def test_the_seeded_site_carries_the_rules(world: World, category_id: int)
         site = await runtime.reference.get(session, "olx.com.br")
     assert site.default_currency == "BRL" and site.default_language == "pt"
     assert category_id in site.categories and site.categories[category_id].is_leaf
-    rules = rules_for(site)
+    rules = rules_for(site, world.clock)
     assert rules.categories[category_id].types <= {"s", "u"}
     assert rules.region_of("01310100") == 26  # São Paulo
-    assert rules_for(site) is rules  # built once per snapshot
+    assert rules_for(site, world.clock) is rules  # built once per snapshot
     codes = param_error_codes(site, category_id)
     assert all(m.startswith("ERROR_") and i.startswith("ERROR_") for m, i in codes.values())
 

@@ -15,7 +15,7 @@ from pazar import __version__
 from pazar.config import Settings
 from pazar.domain.errors import DomainError
 from pazar.services.runtime import Runtime
-from pazar.wiring import wire_event_bus
+from pazar.wiring import wire_runtime
 
 app = typer.Typer(help="pazar: a marketplace server speaking the OLX partner APIs.", no_args_is_help=True)
 
@@ -61,8 +61,8 @@ def run(work: Callable[[Runtime], Awaitable[T]], *, migrates: bool = False) -> T
         raise typer.Exit(1)
 
     async def go() -> T:
-        wire_event_bus()
         runtime = Runtime.from_settings(settings)
+        wire_runtime(runtime)
         try:
             return await work(runtime)
         finally:

@@ -2,24 +2,30 @@
 
 Every request needs categories and cities (validation, listings), and they change
 only when `pazar seed` runs, so each process keeps a snapshot per site and
-reloads it after ``ttl`` seconds.
+reloads it after ``ttl`` seconds. A snapshot's rules are parsed, and its site-specific checks
+looked up in the registry the composition root built, when it loads: a bad configuration fails
+there, naming the site and the key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession as Session
 
 from pazar.db.models import Category, City, District, Region, Site
+from pazar.domain.adverts import ExtraCheck
 from pazar.domain.errors import NotFound
+from pazar.domain.site_rules import SiteRules
 from pazar.domain.taxonomy import LeafDocument, SuggestionIndex
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +92,24 @@ class SiteSnapshot:
     districts: dict[int, DistrictInfo]
     children: dict[int | None, list[int]] = field(default_factory=dict)
     districts_by_city: dict[int, list[int]] = field(default_factory=dict)
+    rules: SiteRules = field(init=False)
+    # The site-specific checks its ``rules.extra_checks`` name, from the registry (set at load).
+    checks: tuple[ExtraCheck, ...] = field(init=False, default=())
+    # What is built from this snapshot once and lives as long as it (``derived``).
+    _derived: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self.rules = SiteRules.from_config(self.config, site=self.site_id)
         for cat in sorted(self.categories.values(), key=lambda c: (c.position, c.id)):
             self.children.setdefault(cat.parent_id, []).append(cat.id)
         for district in sorted(self.districts.values(), key=lambda d: d.id):
             self.districts_by_city.setdefault(district.city_id, []).append(district.id)
 
-    @property
-    def rules(self) -> dict[str, Any]:
-        return dict(self.config.get("rules", {}))
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """``build()`` once per snapshot (a reload builds a new one): rule sets, digests."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return cast(T, self._derived[key])
 
     @property
     def languages(self) -> list[dict[str, Any]]:
@@ -199,13 +213,43 @@ async def load_snapshot(session: Session, site_id: str) -> SiteSnapshot:
 
 
 SiteLoader = Callable[[Session, str], Awaitable[SiteSnapshot]]
+# Builds a site's checks of one name (e.g. Brasil's zip codes and vehicle catalogues).
+CheckFactory = Callable[[SiteSnapshot], tuple[ExtraCheck, ...]]
+
+
+class UnknownSiteCheck(LookupError):
+    """A site's ``rules.extra_checks`` names a check set no registry entry provides."""
+
+
+@dataclass(frozen=True)
+class SiteChecks:
+    """The site-specific check sets, by the name a site's ``rules.extra_checks`` lists.
+
+    Built by the composition root (``pazar.wiring``), which knows every set and what each needs.
+    """
+
+    factories: Mapping[str, CheckFactory]
+
+    def for_site(self, site: SiteSnapshot) -> tuple[ExtraCheck, ...]:
+        checks: tuple[ExtraCheck, ...] = ()
+        for name in site.rules.extra_checks:
+            factory = self.factories.get(name)
+            if factory is None:
+                known = ", ".join(sorted(self.factories)) or "none"
+                raise UnknownSiteCheck(
+                    f"site {site.site_id!r}: rules.extra_checks names {name!r}, "
+                    f"which is not a registered check set (registered: {known})"
+                )
+            checks += factory(site)
+        return checks
 
 
 class ReferenceCache:
     """Per-process snapshots of each site's reference data."""
 
-    def __init__(self, ttl_seconds: float = 60.0) -> None:
+    def __init__(self, ttl_seconds: float = 60.0, checks: SiteChecks | None = None) -> None:
         self.ttl = ttl_seconds
+        self.checks = checks or SiteChecks({})
         self._snapshots: dict[str, tuple[float, SiteSnapshot]] = {}
         self._lock = asyncio.Lock()
 
@@ -218,8 +262,14 @@ class ReferenceCache:
             if cached and time.monotonic() - cached[0] < self.ttl:
                 return cached[1]
             snapshot = await load_snapshot(session, site_id)
+            snapshot.checks = self.checks.for_site(snapshot)
             self._snapshots[site_id] = (time.monotonic(), snapshot)
             return snapshot
+
+    def use_checks(self, checks: SiteChecks) -> None:
+        """The composition root's registry: snapshots loaded from now on get their checks from it."""
+        self.checks = checks
+        self.invalidate()
 
     def invalidate(self) -> None:
         self._snapshots.clear()

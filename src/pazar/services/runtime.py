@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pazar.config import Settings
 from pazar.db.session import Database
+from pazar.fetcher import HttpFetcher
 from pazar.ports import Clock, RandomTokens, SystemClock, TokenGenerator
 from pazar.services.reference import ReferenceCache
 from pazar.services.sandbox.clock import SandboxClock
@@ -33,6 +35,7 @@ class Runtime:
     tokens_seen: TokenCache = field(default_factory=lambda: TokenCache(0))
     # Work to finish before the database closes (the sandbox journal's waiting calls), in order.
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    image_fetcher: HttpFetcher | None = None  # built from the settings on first use (autoupload.images)
 
     def __post_init__(self) -> None:
         if isinstance(self.clock, SandboxClock):  # another process's sandbox call made them stale
@@ -50,3 +53,7 @@ class Runtime:
             clock=clock,
             tokens_seen=TokenCache(settings.token_cache_seconds),
         )
+
+
+# A worker job's handler: the job's payload, run in the worker's transaction (``pazar.wiring`` lists them).
+JobHandler = Callable[[Session, dict[str, Any], Runtime], Awaitable[None]]

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from pazar.db.models import Category, City, District, Region, Site
 from pazar.db.upsert import upsert
+from pazar.domain.site_rules import SiteRules
 from pazar.ports import Clock, token_digest
 from pazar.services import accounts
 from pazar.services.autoupload import site_data as autoupload_site_data
@@ -82,6 +83,7 @@ async def _upsert_all(
 
 def _site_row(site: dict[str, Any]) -> dict[str, Any]:
     config = {k: v for k, v in site.items() if k not in {"id", "name", "country_code", "demo", "data_format"}}
+    SiteRules.from_config(config, site=str(site["id"]))  # a bad value is refused before it is stored
     return {
         "id": site["id"],
         "name": site["name"],

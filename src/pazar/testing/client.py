@@ -1,19 +1,22 @@
 """Typed clients of the sandbox control API (``/_pazar/v1``), sync and async.
 
-Both clients build the same calls (``_Call``) and differ only in how they send them.
+Both clients build the same calls (``_Call``: what to send and how to read the answer) and differ
+only in how they send them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 import httpx
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw]?)$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+T = TypeVar("T")
 
 
 class ControlError(Exception):
@@ -57,9 +60,12 @@ class DemoSite:
 
 
 @dataclass(frozen=True)
-class _Call:
+class _Call(Generic[T]):
+    """One control call, as data: what to send, and how to read the answer's body."""
+
     method: str
     path: str
+    read: Callable[[Any], T]
     json: dict[str, Any] | None = None
     params: dict[str, Any] | None = None
 
@@ -68,91 +74,104 @@ def _compact(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _listed(key: str) -> Callable[[Any], list[dict[str, Any]]]:
+    return lambda body: list(body[key])
+
+
+def _deleted(body: Any) -> int:
+    return int(body["deleted"])
+
+
+class Fault(TypedDict, total=False):
+    """What ``add_fault`` takes: the requests it matches, its effect, and how often it fires."""
+
+    status: int
+    path: str
+    method: str
+    site: str
+    client_id: str
+    retry_after: int
+    delay_ms: int
+    drop: bool
+    times: int
+    probability: float
+    seed: int
+
+
 class _Calls:
     """Each control call, as data."""
 
     @staticmethod
-    def clock() -> _Call:
-        return _Call("GET", "/_pazar/v1/clock")
+    def clock() -> _Call[ClockState]:
+        return _Call("GET", "/_pazar/v1/clock", ClockState.of)
 
     @staticmethod
-    def advance(duration: float | str) -> _Call:
-        return _Call("POST", "/_pazar/v1/clock/advance", {"seconds": seconds_of(duration)})
+    def advance(duration: float | str) -> _Call[ClockState]:
+        return _Call("POST", "/_pazar/v1/clock/advance", ClockState.of, {"seconds": seconds_of(duration)})
 
     @staticmethod
-    def freeze(at: datetime | None) -> _Call:
-        return _Call("POST", "/_pazar/v1/clock/freeze", _compact(at=at.isoformat() if at else None))
+    def freeze(at: datetime | None) -> _Call[ClockState]:
+        body = _compact(at=at.isoformat() if at else None)
+        return _Call("POST", "/_pazar/v1/clock/freeze", ClockState.of, body)
 
     @staticmethod
-    def reset_clock() -> _Call:
-        return _Call("POST", "/_pazar/v1/clock/reset")
+    def reset_clock() -> _Call[ClockState]:
+        return _Call("POST", "/_pazar/v1/clock/reset", ClockState.of)
 
     @staticmethod
-    def moderation(mode: str, site: str | None, delay_seconds: float | None) -> _Call:
-        return _Call(
-            "PUT", "/_pazar/v1/moderation", _compact(mode=mode, site=site, delay_seconds=delay_seconds)
-        )
+    def moderation(mode: str, site: str | None, delay_seconds: float | None) -> _Call[list[dict[str, Any]]]:
+        body = _compact(mode=mode, site=site, delay_seconds=delay_seconds)
+        return _Call("PUT", "/_pazar/v1/moderation", _listed("sites"), body)
 
     @staticmethod
-    def decide(ref: str | int, decision: str, reason: str | None, description: str | None) -> _Call:
+    def decide(
+        ref: str | int, decision: str, reason: str | None, description: str | None
+    ) -> _Call[dict[str, Any]]:
         body = _compact(decision=decision, reason=reason, description=description)
-        return _Call("POST", f"/_pazar/v1/adverts/{ref}/moderation", body)
+        return _Call("POST", f"/_pazar/v1/adverts/{ref}/moderation", dict, body)
 
     @staticmethod
-    def add_fault(
-        *,
-        status: int | None,
-        path: str | None,
-        method: str | None,
-        site: str | None,
-        client_id: str | None,
-        retry_after: int | None,
-        delay_ms: int | None,
-        drop: bool,
-        times: int | None,
-        probability: float | None,
-        seed: int | None,
-    ) -> _Call:
-        body = _compact(
-            match=_compact(path=path, method=method, site=site, client_id=client_id),
-            effect=_compact(status=status, retry_after=retry_after, delay_ms=delay_ms, drop=drop or None),
-            times=times,
-            probability=probability,
-            seed=seed,
+    def add_fault(fault: Fault) -> _Call[dict[str, Any]]:
+        given: dict[str, Any] = dict(fault)
+        match = _compact(**{k: given.get(k) for k in ("path", "method", "site", "client_id")})
+        effect = _compact(**{k: given.get(k) for k in ("status", "retry_after", "delay_ms")})
+        effect.update(_compact(drop=given.get("drop") or None))
+        rest = _compact(**{k: given.get(k) for k in ("times", "probability", "seed")})
+        return _Call("POST", "/_pazar/v1/faults", dict, {"match": match, "effect": effect, **rest})
+
+    @staticmethod
+    def faults() -> _Call[list[dict[str, Any]]]:
+        return _Call("GET", "/_pazar/v1/faults", _listed("faults"))
+
+    @staticmethod
+    def clear_faults(fault_id: int | None) -> _Call[int]:
+        return _Call(
+            "DELETE", "/_pazar/v1/faults" + (f"/{fault_id}" if fault_id is not None else ""), _deleted
         )
-        return _Call("POST", "/_pazar/v1/faults", body)
 
     @staticmethod
-    def faults() -> _Call:
-        return _Call("GET", "/_pazar/v1/faults")
+    def requests(**filters: Any) -> _Call[list[dict[str, Any]]]:
+        return _Call("GET", "/_pazar/v1/requests", _listed("requests"), params=_compact(**filters))
 
     @staticmethod
-    def clear_faults(fault_id: int | None) -> _Call:
-        return _Call("DELETE", "/_pazar/v1/faults" + (f"/{fault_id}" if fault_id is not None else ""))
+    def clear_requests() -> _Call[int]:
+        return _Call("DELETE", "/_pazar/v1/requests", _deleted)
 
     @staticmethod
-    def requests(**filters: Any) -> _Call:
-        return _Call("GET", "/_pazar/v1/requests", params=_compact(**filters))
+    def save_snapshot(name: str) -> _Call[dict[str, Any]]:
+        return _Call("POST", "/_pazar/v1/snapshots", dict, {"name": name})
 
     @staticmethod
-    def clear_requests() -> _Call:
-        return _Call("DELETE", "/_pazar/v1/requests")
+    def snapshots() -> _Call[list[dict[str, Any]]]:
+        return _Call("GET", "/_pazar/v1/snapshots", _listed("snapshots"))
 
     @staticmethod
-    def save_snapshot(name: str) -> _Call:
-        return _Call("POST", "/_pazar/v1/snapshots", {"name": name})
+    def restore(name: str) -> _Call[dict[str, Any]]:
+        return _Call("POST", f"/_pazar/v1/snapshots/{name}/restore", dict)
 
     @staticmethod
-    def snapshots() -> _Call:
-        return _Call("GET", "/_pazar/v1/snapshots")
-
-    @staticmethod
-    def restore(name: str) -> _Call:
-        return _Call("POST", f"/_pazar/v1/snapshots/{name}/restore")
-
-    @staticmethod
-    def reset() -> _Call:
-        return _Call("POST", "/_pazar/v1/reset")
+    def reset() -> _Call[dict[str, DemoSite]]:
+        return _Call("POST", "/_pazar/v1/reset", _demo)
 
 
 def _decoded(response: httpx.Response) -> Any:
@@ -189,87 +208,63 @@ class SandboxClient:
     def close(self) -> None:
         self.http.close()
 
-    def _send(self, call: _Call) -> Any:
-        return _decoded(self.http.request(call.method, call.path, json=call.json, params=call.params))
+    def _send(self, call: _Call[T]) -> T:
+        response = self.http.request(call.method, call.path, json=call.json, params=call.params)
+        return call.read(_decoded(response))
 
     def clock(self) -> ClockState:
-        return ClockState.of(self._send(_Calls.clock()))
+        return self._send(_Calls.clock())
 
     def advance(self, duration: float | str) -> ClockState:
         """Move time forward; returns once every job due by then has run."""
-        return ClockState.of(self._send(_Calls.advance(duration)))
+        return self._send(_Calls.advance(duration))
 
     def freeze(self, at: datetime | None = None) -> ClockState:
-        return ClockState.of(self._send(_Calls.freeze(at)))
+        return self._send(_Calls.freeze(at))
 
     def reset_clock(self) -> ClockState:
-        return ClockState.of(self._send(_Calls.reset_clock()))
+        return self._send(_Calls.reset_clock())
 
     def set_moderation(
         self, mode: str, *, site: str | None = None, delay_seconds: float | None = None
     ) -> list[dict[str, Any]]:
-        return list(self._send(_Calls.moderation(mode, site, delay_seconds))["sites"])
+        return self._send(_Calls.moderation(mode, site, delay_seconds))
 
     def decide(
         self, ref: str | int, decision: str, *, reason: str | None = None, description: str | None = None
     ) -> dict[str, Any]:
-        return dict(self._send(_Calls.decide(ref, decision, reason, description)))
+        return self._send(_Calls.decide(ref, decision, reason, description))
 
-    def add_fault(
-        self,
-        *,
-        status: int | None = None,
-        path: str | None = None,
-        method: str | None = None,
-        site: str | None = None,
-        client_id: str | None = None,
-        retry_after: int | None = None,
-        delay_ms: int | None = None,
-        drop: bool = False,
-        times: int | None = None,
-        probability: float | None = None,
-        seed: int | None = None,
-    ) -> dict[str, Any]:
-        call = _Calls.add_fault(
-            status=status,
-            path=path,
-            method=method,
-            site=site,
-            client_id=client_id,
-            retry_after=retry_after,
-            delay_ms=delay_ms,
-            drop=drop,
-            times=times,
-            probability=probability,
-            seed=seed,
-        )
-        return dict(self._send(call))
+    def add_fault(self, **fault: Unpack[Fault]) -> dict[str, Any]:
+        """A fault on the requests it matches (``path``, ``method``, ``site``, ``client_id``): an error
+        ``status`` (with ``retry_after``), a ``delay_ms`` or a ``drop``; ``times``/``probability``/``seed``."""
+        return self._send(_Calls.add_fault(fault))
 
     def faults(self) -> list[dict[str, Any]]:
-        return list(self._send(_Calls.faults())["faults"])
+        return self._send(_Calls.faults())
 
     def clear_faults(self, fault_id: int | None = None) -> int:
-        return int(self._send(_Calls.clear_faults(fault_id))["deleted"])
+        return self._send(_Calls.clear_faults(fault_id))
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The journal, newest first (filters: method, path, status, client_id, since, limit)."""
-        return list(self._send(_Calls.requests(**filters))["requests"])
+        return self._send(_Calls.requests(**filters))
 
     def clear_requests(self) -> int:
-        return int(self._send(_Calls.clear_requests())["deleted"])
+        return self._send(_Calls.clear_requests())
 
     def save_snapshot(self, name: str) -> dict[str, Any]:
-        return dict(self._send(_Calls.save_snapshot(name)))
+        return self._send(_Calls.save_snapshot(name))
 
     def snapshots(self) -> list[dict[str, Any]]:
-        return list(self._send(_Calls.snapshots())["snapshots"])
+        return self._send(_Calls.snapshots())
 
     def restore(self, name: str) -> dict[str, Any]:
-        return dict(self._send(_Calls.restore(name)))
+        return self._send(_Calls.restore(name))
 
     def reset(self) -> dict[str, DemoSite]:
         """Back to the freshly seeded marketplace; its demo credentials per site."""
-        return _demo(self._send(_Calls.reset()))
+        return self._send(_Calls.reset())
 
 
 class AsyncSandboxClient:
@@ -289,81 +284,55 @@ class AsyncSandboxClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def _send(self, call: _Call) -> Any:
-        return _decoded(await self.http.request(call.method, call.path, json=call.json, params=call.params))
+    async def _send(self, call: _Call[T]) -> T:
+        response = await self.http.request(call.method, call.path, json=call.json, params=call.params)
+        return call.read(_decoded(response))
 
     async def clock(self) -> ClockState:
-        return ClockState.of(await self._send(_Calls.clock()))
+        return await self._send(_Calls.clock())
 
     async def advance(self, duration: float | str) -> ClockState:
-        return ClockState.of(await self._send(_Calls.advance(duration)))
+        return await self._send(_Calls.advance(duration))
 
     async def freeze(self, at: datetime | None = None) -> ClockState:
-        return ClockState.of(await self._send(_Calls.freeze(at)))
+        return await self._send(_Calls.freeze(at))
 
     async def reset_clock(self) -> ClockState:
-        return ClockState.of(await self._send(_Calls.reset_clock()))
+        return await self._send(_Calls.reset_clock())
 
     async def set_moderation(
         self, mode: str, *, site: str | None = None, delay_seconds: float | None = None
     ) -> list[dict[str, Any]]:
-        return list((await self._send(_Calls.moderation(mode, site, delay_seconds)))["sites"])
+        return await self._send(_Calls.moderation(mode, site, delay_seconds))
 
     async def decide(
         self, ref: str | int, decision: str, *, reason: str | None = None, description: str | None = None
     ) -> dict[str, Any]:
-        return dict(await self._send(_Calls.decide(ref, decision, reason, description)))
+        return await self._send(_Calls.decide(ref, decision, reason, description))
 
-    async def add_fault(
-        self,
-        *,
-        status: int | None = None,
-        path: str | None = None,
-        method: str | None = None,
-        site: str | None = None,
-        client_id: str | None = None,
-        retry_after: int | None = None,
-        delay_ms: int | None = None,
-        drop: bool = False,
-        times: int | None = None,
-        probability: float | None = None,
-        seed: int | None = None,
-    ) -> dict[str, Any]:
-        call = _Calls.add_fault(
-            status=status,
-            path=path,
-            method=method,
-            site=site,
-            client_id=client_id,
-            retry_after=retry_after,
-            delay_ms=delay_ms,
-            drop=drop,
-            times=times,
-            probability=probability,
-            seed=seed,
-        )
-        return dict(await self._send(call))
+    async def add_fault(self, **fault: Unpack[Fault]) -> dict[str, Any]:
+        return await self._send(_Calls.add_fault(fault))
 
     async def faults(self) -> list[dict[str, Any]]:
-        return list((await self._send(_Calls.faults()))["faults"])
+        return await self._send(_Calls.faults())
 
     async def clear_faults(self, fault_id: int | None = None) -> int:
-        return int((await self._send(_Calls.clear_faults(fault_id)))["deleted"])
+        return await self._send(_Calls.clear_faults(fault_id))
 
     async def requests(self, **filters: Any) -> list[dict[str, Any]]:
-        return list((await self._send(_Calls.requests(**filters)))["requests"])
+        return await self._send(_Calls.requests(**filters))
 
     async def clear_requests(self) -> int:
-        return int((await self._send(_Calls.clear_requests()))["deleted"])
+        return await self._send(_Calls.clear_requests())
 
     async def save_snapshot(self, name: str) -> dict[str, Any]:
-        return dict(await self._send(_Calls.save_snapshot(name)))
+        return await self._send(_Calls.save_snapshot(name))
 
     async def snapshots(self) -> list[dict[str, Any]]:
-        return list((await self._send(_Calls.snapshots()))["snapshots"])
+        return await self._send(_Calls.snapshots())
 
     async def restore(self, name: str) -> dict[str, Any]:
-        return dict(await self._send(_Calls.restore(name)))
+        return await self._send(_Calls.restore(name))
 
     async def reset(self) -> dict[str, DemoSite]:
-        return _demo(await self._send(_Calls.reset()))
+        return await self._send(_Calls.reset())

@@ -29,10 +29,11 @@ _DOOMED = textwrap.dedent(
     import asyncio, sys
     from pazar.config import Settings
     from pazar.services.runtime import Runtime
-    from pazar.worker import Worker, HANDLERS
+    from pazar.wiring import job_handlers
+    from pazar.worker import Worker
 
     async def slow_import(session, payload, runtime):
-        await HANDLERS["autoupload_import"](session, payload, runtime)  # every advert written, not committed
+        await job_handlers()["autoupload_import"](session, payload, runtime)  # every advert written, not committed
         print("in-job", flush=True)
         await asyncio.sleep(3600)                                        # killed here
 

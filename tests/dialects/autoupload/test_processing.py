@@ -8,13 +8,14 @@ from sqlalchemy import func, select, update
 
 from pazar.db.models import Advert, AdvertEvent, ImportBatch, Job
 from pazar.services.autoupload import processing
-from pazar.worker import HANDLERS, Worker
+from pazar.wiring import job_handlers
+from pazar.worker import Worker
 from support import BR_SITE, V2, Integrator, World, apartment_ad, car_ad, integrator, run_jobs, unique
 
 
 async def only(world: World, *kinds: str) -> int:
     """Run just these jobs (e.g. the import, not yet the review)."""
-    worker = Worker(world.app.runtime, name=unique("w"), handlers={k: HANDLERS[k] for k in kinds})
+    worker = Worker(world.app.runtime, name=unique("w"), handlers={k: job_handlers()[k] for k in kinds})
     return await worker.run_until_idle()
 
 

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import StrictBool
 from starlette.responses import Response
 
-from pazar.dialects.common.body import parse_json, read_limited
-from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
 from pazar.dialects.common.responses import json_response, no_content
 from pazar.dialects.partner_v2 import wire, wire_messaging
-from pazar.dialects.partner_v2.schemas import INT32, Text, _Shape, parse
-from pazar.dialects.partner_v2.security import READ_USER, WRITE_USER
+from pazar.dialects.partner_v2.caller import Reader, Writer
+from pazar.dialects.partner_v2.schemas import INT32, Text, _Shape
 from pazar.domain import messaging as rules
-from pazar.domain.oauth import Principal
 from pazar.services import adverts, media, messaging
-from pazar.services.runtime import Session
 
 router = APIRouter(prefix="/api/partner")
 
@@ -40,95 +34,73 @@ class ThreadCommandIn(_Shape):
     is_favourite: StrictBool | None = None
 
 
-async def _body(request: Request) -> Any:
-    return parse_json(await read_limited(request, runtime_of(request).settings.max_body_bytes))
-
-
-async def _zone(request: Request, session: Session) -> Any:
-    return wire.site_zone(await runtime_of(request).reference.get(session, site_id_of(request)))
-
-
 @router.get("/threads")
 async def list_threads(
-    request: Request,
+    me: Reader,
     advert_id: int | None = Query(None, ge=0, le=INT32),
     interlocutor_id: int | None = Query(None, ge=0, le=INT32),
     offset: int = Query(0, ge=0, le=INT32),
     limit: int = Query(50, ge=1, le=1000),
-    session: Session = SessionDep,
-    principal: Principal = Depends(READ_USER),
 ) -> Response:
     found = await messaging.threads_of(
-        session,
-        owner_id=adverts.owner_of(principal),
-        site_id=principal.site_id,
+        me.session,
+        owner_id=me.user_id,
+        site_id=me.site_id,
         advert_id=advert_id,
         interlocutor_id=interlocutor_id,
         offset=offset,
         limit=limit,
     )
-    tz = await _zone(request, session)
+    tz = await me.zone()
     return json_response({"data": [wire_messaging.thread(t, tz) for t in found]})
 
 
 @router.get("/threads/{thread_id}")
 async def get_thread(
-    request: Request,
+    me: Reader,
     thread_id: int = ThreadId,
-    session: Session = SessionDep,
-    principal: Principal = Depends(READ_USER),
 ) -> Response:
-    view = await messaging.thread_of(
-        session, owner_id=adverts.owner_of(principal), site_id=principal.site_id, thread_id=thread_id
-    )
-    return json_response({"data": wire_messaging.thread(view, await _zone(request, session))})
+    view = await messaging.thread_of(me.session, owner_id=me.user_id, site_id=me.site_id, thread_id=thread_id)
+    return json_response({"data": wire_messaging.thread(view, await me.zone())})
 
 
 @router.get("/threads/{thread_id}/messages")
 async def list_messages(
-    request: Request,
+    me: Reader,
     thread_id: int = ThreadId,
-    session: Session = SessionDep,
-    principal: Principal = Depends(READ_USER),
 ) -> Response:
-    owner = adverts.owner_of(principal)
-    found = await messaging.messages_of(
-        session, owner_id=owner, site_id=principal.site_id, thread_id=thread_id
-    )
-    tz = await _zone(request, session)
+    owner = me.user_id
+    found = await messaging.messages_of(me.session, owner_id=owner, site_id=me.site_id, thread_id=thread_id)
+    tz = await me.zone()
     return json_response({"data": [wire_messaging.message(m, owner_id=owner, tz=tz) for m in found]})
 
 
 @router.get("/threads/{thread_id}/messages/{message_id}")
 async def get_message(
-    request: Request,
+    me: Reader,
     thread_id: int = ThreadId,
     message_id: int = MessageId,
-    session: Session = SessionDep,
-    principal: Principal = Depends(READ_USER),
 ) -> Response:
-    owner = adverts.owner_of(principal)
+    owner = me.user_id
     found = await messaging.message_of(
-        session, owner_id=owner, site_id=principal.site_id, thread_id=thread_id, message_id=message_id
+        me.session, owner_id=owner, site_id=me.site_id, thread_id=thread_id, message_id=message_id
     )
-    tz = await _zone(request, session)
+    tz = await me.zone()
     return json_response({"data": wire_messaging.message(found, owner_id=owner, tz=tz)})
 
 
 @router.post("/threads/{thread_id}/messages")
 async def post_message(
-    request: Request,
+    me: Writer,
     thread_id: int = ThreadId,
-    session: Session = SessionDep,
-    principal: Principal = Depends(WRITE_USER),
 ) -> Response:
-    body = parse(MessageIn, await _body(request))
-    owner = adverts.owner_of(principal)
-    runtime = runtime_of(request)
-    site = await runtime.reference.get(session, site_id_of(request))
+    body = await me.body(MessageIn)
+    owner = me.user_id
+    runtime = me.runtime
+    site = await me.site()
     rules.message_text(body.text)  # refuse a bad text before downloading anything
-    view = await messaging.thread_of(session, owner_id=owner, site_id=principal.site_id, thread_id=thread_id)
-    category_id = await messaging.advert_category(session, view.thread.advert_id)
+    view = await messaging.thread_of(me.session, owner_id=owner, site_id=me.site_id, thread_id=thread_id)
+    category_id = await messaging.advert_category(me.session, view.thread.advert_id)
     phone = rules.message_phone(
         None if body.phone is None else str(body.phone),
         jobs_category=adverts.is_jobs_category(site, category_id),
@@ -136,12 +108,12 @@ async def post_message(
     urls = messaging.check_attachment_urls([a.url for a in body.attachments or []])
     fetched = await media.fetch_all(runtime, urls)  # before any write: no lock held while downloading
     stored = await messaging.attach(
-        session, runtime=runtime, site_id=principal.site_id, author_id=owner, urls=urls, fetched=fetched
+        me.session, runtime=runtime, site_id=me.site_id, author_id=owner, urls=urls, fetched=fetched
     )
     message = await messaging.reply(
-        session,
+        me.session,
         owner_id=owner,
-        site_id=principal.site_id,
+        site_id=me.site_id,
         thread_id=thread_id,
         text=body.text,
         phone=phone,
@@ -153,16 +125,14 @@ async def post_message(
 
 @router.post("/threads/{thread_id}/commands")
 async def thread_command(
-    request: Request,
+    me: Writer,
     thread_id: int = ThreadId,
-    session: Session = SessionDep,
-    principal: Principal = Depends(WRITE_USER),
 ) -> Response:
-    body = parse(ThreadCommandIn, await _body(request))
+    body = await me.body(ThreadCommandIn)
     await messaging.command(
-        session,
-        owner_id=adverts.owner_of(principal),
-        site_id=principal.site_id,
+        me.session,
+        owner_id=me.user_id,
+        site_id=me.site_id,
         thread_id=thread_id,
         name=body.command,
         is_favourite=body.is_favourite,

@@ -18,7 +18,7 @@ def timestamp(moment: datetime | None, tz: ZoneInfo) -> str | None:
 
 
 def site_zone(site: SiteSnapshot) -> ZoneInfo:
-    return ZoneInfo(str(site.config.get("timezone", "UTC")))
+    return site.rules.timezone
 
 
 def authenticated_user(user: User, tz: ZoneInfo) -> dict[str, Any]:

@@ -77,9 +77,9 @@ async def apply_command(
 
 
 def _check_extend(site: SiteSnapshot, advert: Advert, now: datetime) -> None:
-    if not site.rules.get("extend_available", True):
+    if not site.rules.extend_available:
         raise BadRequest("Command extend is not available on this site", code="extend_unavailable")
-    interval = int(site.rules.get("refresh_interval_days", 14))
+    interval = site.rules.refresh_interval_days
     last = advert.refreshed_at or advert.activated_at
     if advert.status == Status.ACTIVE and last is not None and now - last < timedelta(days=interval):
         raise ValidationFailed(

@@ -58,7 +58,7 @@ async def free_budget(
 ) -> slots.Budget:
     """Slots the user may still take in the root category: free adverts, then bought packets."""
     root = site.categories.get(root_category_id)
-    limit = root.free_limit if root and root.free_limit is not None else site.rules.get("free_limit_default")
+    limit = root.free_limit if root and root.free_limit is not None else site.rules.free_limit_default
     if is_paid_only(site, root_category_id):
         limit = 0  # every advert there needs a packet's slot
     if limit is None:

@@ -18,7 +18,6 @@ import asyncio
 import io
 import uuid
 import warnings
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +38,10 @@ FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("
 EXTENSIONS = {ext: content_type for content_type, ext in FORMATS.values()}
 CONCURRENCY = 4  # downloads at once per ad
 
-_FETCHERS: dict[int, HttpFetcher] = {}
-
 
 def fetcher_for(runtime: Runtime) -> HttpFetcher:
     """The runtime's image fetcher, built from the settings on first use."""
-    found = _FETCHERS.get(id(runtime))
+    found = runtime.image_fetcher
     if found is None:
         settings = runtime.settings
         found = HttpFetcher(
@@ -61,8 +58,7 @@ def fetcher_for(runtime: Runtime) -> HttpFetcher:
 
 def use_fetcher(runtime: Runtime, fetcher: HttpFetcher) -> None:
     """Give the runtime's image jobs this fetcher (tests: a local server, a resolver of their own)."""
-    _FETCHERS[id(runtime)] = fetcher
-    weakref.finalize(runtime, _FETCHERS.pop, id(runtime), None)
+    runtime.image_fetcher = fetcher
 
 
 @dataclass(frozen=True, slots=True)

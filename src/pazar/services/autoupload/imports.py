@@ -120,10 +120,10 @@ async def _recent_imports(session: Session, *, site_id: str, user_id: int, since
 
 
 def _problems(
-    site: SiteSnapshot, principal: Principal, ads: Sequence[ImportAd], owner_name: str
+    site: SiteSnapshot, principal: Principal, ads: Sequence[ImportAd], owner_name: str, clock: Clock
 ) -> tuple[list[AdProblem], list[AdvertDraft | None]]:
     check = adverts.Validator(site, external_url_allowed=principal.external_url_allowed)
-    brasil = rules_for(site)
+    brasil = rules_for(site, clock)
     repeated = {ref for ref, n in Counter(ad.ref for ad in ads if ad.ref).items() if n > 1}
     problems: list[AdProblem] = []
     drafts: list[AdvertDraft | None] = []
@@ -244,7 +244,7 @@ async def submit(
     owner = await session.get(User, user_id)
     if owner is None:
         raise ImportRefused(ImportRefused.NO_PERMISSION)
-    problems, drafts = _problems(site, principal, ads, owner.name or owner.email)
+    problems, drafts = _problems(site, principal, ads, owner.name or owner.email, clock)
     if problems:
         raise ImportRefused(ImportRefused.INVALID_ADS, problems=problems)
 
@@ -298,7 +298,7 @@ async def submit(
             }
         )
     await session.execute(insert(cast(Table, ImportItem.__table__)), rows)
-    payload = {"batch_id": batch.id, "validated": fingerprint(site)}
+    payload = {"batch_id": batch.id, "validated": fingerprint(site, clock)}
     await jobs.enqueue(session, kind=IMPORT_JOB, payload=payload, run_at=now, now=now)
     return Accepted(token=token, sent=len(ads), imported=len(rows), ignored=tuple(ignored))
 

@@ -147,7 +147,7 @@ async def process_batch(
 
     delay = adverts.moderation_delay(site, runtime.settings.moderation_delay_seconds)
     # Checked when the import was taken; again only if the site's rules changed since.
-    unchanged = validated is not None and validated == fingerprint(site)
+    unchanged = validated is not None and validated == fingerprint(site, runtime.clock)
     # Moderation comes as one review job for the batch (_schedule_followups), not a job per advert.
     writing: dict[str, Any] = {
         "site": site,

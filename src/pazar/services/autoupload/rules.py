@@ -1,25 +1,23 @@
-"""The Brasil rules of a site, built from its reference data (and cached with the snapshot)."""
+"""The Brasil rules of a site, built from its reference data (once per snapshot, kept on it).
+
+The vehicle years they accept run up to the current year of the injected clock, in the site's
+time zone, so the sandbox's time travel moves it.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import weakref
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 
 from pazar.domain.adverts import ExtraCheck
 from pazar.domain.brasil import BrasilRules, CategoryRules, ParamRule, checks
+from pazar.ports import Clock
 from pazar.services.autoupload.site_data import zip_ranges
 from pazar.services.reference import CategoryInfo, SiteSnapshot
 
 EXTRA_CHECK_NAME = "brasil"
-
-# One BrasilRules per snapshot: snapshots are replaced (not mutated) when the cache reloads.
-_BY_SNAPSHOT: dict[int, tuple[BrasilRules, tuple[ExtraCheck, ...]]] = {}
-_DIGESTS: dict[int, str] = {}
 
 
 def autoupload_params(category: CategoryInfo) -> list[dict[str, Any]]:
@@ -41,36 +39,29 @@ def _category_rules(category: CategoryInfo) -> CategoryRules:
     )
 
 
-def build_rules(site: SiteSnapshot) -> BrasilRules:
-    zone = ZoneInfo(str(site.config.get("timezone", "UTC")))
-    rules = site.rules
+def current_year(site: SiteSnapshot, clock: Clock) -> int:
+    return clock.now().astimezone(site.rules.timezone).year
+
+
+def build_rules(site: SiteSnapshot, clock: Clock) -> BrasilRules:
     return BrasilRules(
         categories={c.id: _category_rules(c) for c in site.categories.values() if "autoupload" in c.data},
         zip_ranges=zip_ranges(),
-        current_year=lambda: datetime.now(zone).year,
-        phone_min_digits=int(rules.get("phone_min_digits", 10)),
-        phone_max_digits=int(rules.get("phone_max_digits", 11)),
+        current_year=lambda: current_year(site, clock),
+        phone_min_digits=site.rules.phone_min_digits,
+        phone_max_digits=site.rules.phone_max_digits,
     )
 
 
-def _cached(site: SiteSnapshot) -> tuple[BrasilRules, tuple[ExtraCheck, ...]]:
-    key = id(site)
-    found = _BY_SNAPSHOT.get(key)
-    if found is None:
-        rules = build_rules(site)
-        found = (rules, checks(rules))
-        _BY_SNAPSHOT[key] = found
-        weakref.finalize(site, _BY_SNAPSHOT.pop, key, None)
-    return found
+def rules_for(site: SiteSnapshot, clock: Clock) -> BrasilRules:
+    """The site's Brasil rules, built on first use and kept with the snapshot (a snapshot belongs to
+    one runtime, so to one clock)."""
+    return site.derived("autoupload.rules", lambda: build_rules(site, clock))
 
 
-def rules_for(site: SiteSnapshot) -> BrasilRules:
-    return _cached(site)[0]
-
-
-def extra_checks_for(site: SiteSnapshot) -> tuple[ExtraCheck, ...]:
-    """The ``brasil`` entry of ``services.adverts.EXTRA_CHECKS``."""
-    return _cached(site)[1]
+def extra_checks_for(site: SiteSnapshot, clock: Clock) -> tuple[ExtraCheck, ...]:
+    """The ``brasil`` check set (registered by ``pazar.wiring`` with the runtime's clock)."""
+    return checks(rules_for(site, clock))
 
 
 def param_error_codes(site: SiteSnapshot, category_id: int | None) -> dict[str, tuple[str, str]]:
@@ -84,19 +75,18 @@ def param_error_codes(site: SiteSnapshot, category_id: int | None) -> dict[str, 
     }
 
 
-def fingerprint(site: SiteSnapshot) -> str:
+def fingerprint(site: SiteSnapshot, clock: Clock) -> str:
     """What an advert's validation depends on: the site's rules and categories, and the current year.
 
     An import stores it when it validates its ads; the worker checks them again only if it changed.
     """
-    key = id(site)
-    digest = _DIGESTS.get(key)
-    if digest is None:
-        data = {
-            "config": site.config,
-            "categories": [[c.id, c.is_leaf, c.photos_limit, c.data] for c in site.categories.values()],
-        }
-        digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        _DIGESTS[key] = digest
-        weakref.finalize(site, _DIGESTS.pop, key, None)
-    return f"{digest}:{rules_for(site).current_year()}"
+    digest = site.derived("autoupload.digest", lambda: _digest(site))
+    return f"{digest}:{current_year(site, clock)}"
+
+
+def _digest(site: SiteSnapshot) -> str:
+    data = {
+        "config": site.config,
+        "categories": [[c.id, c.is_leaf, c.photos_limit, c.data] for c in site.categories.values()],
+    }
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()

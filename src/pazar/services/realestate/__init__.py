@@ -1,8 +1,4 @@
 """The RE Partner API's use cases (imovirtual.com): site data, auth, async operations, meta, migration.
 
-Importing the package registers the site's extra validation checks (``checks``).
+``checks`` is the site's extra validation, registered with the advert core by ``pazar.wiring``.
 """
-
-from pazar.services.realestate import checks as checks
-
-__all__ = ["checks"]

@@ -1,14 +1,12 @@
-"""The RE sites' extra validation (``domain.realestate``), registered under ``rules.extra_checks``."""
+"""The RE sites' extra validation (``domain.realestate``): the ``realestate`` check set a site's
+``rules.extra_checks`` may name (registered by ``pazar.wiring``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from pazar.domain.adverts import ExtraCheck
 from pazar.domain.commands import AdvertDraft
 from pazar.domain.errors import FieldError
-from pazar.domain.realestate import CategoryFacts, OlxExportRules, RealEstateRules, check
-from pazar.services import adverts
+from pazar.domain.realestate import CategoryFacts, RealEstateRules, check
 from pazar.services.reference import SiteSnapshot
 
 NAME = "realestate"
@@ -16,8 +14,7 @@ NAME = "realestate"
 
 def rules_for(site: SiteSnapshot) -> RealEstateRules:
     """The RE rules of a site: ``rules.realestate`` of its configuration, attribute kinds of its taxonomy."""
-    config: dict[str, Any] = dict(site.rules.get("realestate", {}))
-    export = config.get("olx_export")
+    settings = site.rules.realestate
     categories = {
         cat.id: CategoryFacts(
             integer_codes=frozenset(str(a["code"]) for a in cat.attributes if a.get("re_type") == "integer"),
@@ -26,9 +23,9 @@ def rules_for(site: SiteSnapshot) -> RealEstateRules:
         for cat in site.categories.values()
     }
     return RealEstateRules(
-        contact_email_required=bool(config.get("contact_email_required", True)),
-        olx_export=OlxExportRules.from_config(export) if isinstance(export, dict) else None,
-        olx_export_default=bool(config.get("olx_export_default", False)),
+        contact_email_required=settings.contact_email_required,
+        olx_export=settings.olx_export,
+        olx_export_default=settings.olx_export_default,
         categories=categories,
     )
 
@@ -40,6 +37,3 @@ def realestate_checks(site: SiteSnapshot) -> tuple[ExtraCheck, ...]:
         return check(draft, rules)
 
     return (realestate,)
-
-
-adverts.EXTRA_CHECKS[NAME] = realestate_checks

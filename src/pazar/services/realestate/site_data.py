@@ -26,7 +26,8 @@ from pazar.domain.commands import AdvertDraft, AttributeValue, Contact, CreateAd
 from pazar.domain.oauth import Principal
 from pazar.ports import Clock, token_digest
 from pazar.services import accounts, adverts
-from pazar.services.reference import load_snapshot
+from pazar.services.realestate import checks
+from pazar.services.reference import SiteChecks, load_snapshot
 from pazar.services.runtime import Session
 from pazar.services.secrets_store import derive_secret
 
@@ -169,6 +170,8 @@ async def _legacy_adverts(
     if existing:
         return
     snapshot = await load_snapshot(session, site_id)
+    # Seeding runs before any runtime exists: the RE site's own check set, as the registry would give it.
+    snapshot.checks = SiteChecks({checks.NAME: checks.realestate_checks}).for_site(snapshot)
     by_urn = {c.urn: c.id for c in snapshot.categories.values()}
     # The feed is not a partner app: the adverts are posted under the demo app, then detached from it.
     principal = Principal(app_id=app_id, client_id="", site_id=site_id, scopes=frozenset(), user_id=user.id)

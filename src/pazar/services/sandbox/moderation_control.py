@@ -16,6 +16,7 @@ from pazar.domain.commands import ModerationDecision
 from pazar.domain.errors import NotFound
 from pazar.domain.lifecycle import Action
 from pazar.domain.moderation import MODES
+from pazar.domain.site_rules import SiteRules
 from pazar.ports import Clock
 from pazar.services import messaging, moderation, statistics
 from pazar.services.runtime import Runtime, Session
@@ -38,7 +39,7 @@ def _describe(site: Site) -> dict[str, Any]:
     return {
         "site": site.id,
         "mode": config.get("mode", "rules"),
-        "delay_seconds": float(config.get("delay_seconds", 3)),
+        "delay_seconds": SiteRules.from_config(site.config or {}, site=site.id).moderation_delay_seconds,
     }
 
 
