@@ -200,9 +200,10 @@ async def per_call_costs(runtime: Any, advert_id: int, token: str, loops: int) -
     from pazar.dialects.partner_v2 import wire
     from pazar.dialects.partner_v2.schemas import AdvertIn, parse, to_draft
     from pazar.services import adverts
+    from pazar.services.adverts import writes as adverts_writes
     from pazar.services.oauth import token_digest
 
-    async with runtime.db.transaction() as session:
+    async with runtime.db.transaction(write=False) as session:
         site = await runtime.reference.get(session, "olx.pl")
         row = await session.get(Advert, advert_id)
     assert row is not None
@@ -230,7 +231,7 @@ async def per_call_costs(runtime: Any, advert_id: int, token: str, loops: int) -
         "adverts.Validator (all of the above + check_advert)": timeit(
             lambda: adverts.Validator(site, external_url_allowed=False)(draft)
         ),
-        "adverts._draft_columns": timeit(lambda: adverts._draft_columns(site, draft)),
+        "adverts.writes._draft_columns": timeit(lambda: adverts_writes._draft_columns(site, draft)),
         "oauth.token_digest(token)": timeit(lambda: token_digest(token)),
         "wire.site_zone(site)": timeit(lambda: wire.site_zone(site)),
         "wire.advert + advert_path": timeit(lambda: wire.advert(row, zone, base, adverts.advert_path(row))),
