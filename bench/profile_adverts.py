@@ -203,7 +203,7 @@ async def per_call_costs(runtime: Any, advert_id: int, token: str, loops: int) -
     from pazar.services.adverts.writes import _draft_columns
     from pazar.services.oauth import token_digest
 
-    async with runtime.db.transaction() as session:
+    async with runtime.db.transaction(write=False) as session:
         site = await runtime.reference.get(session, "olx.pl")
         row = await session.get(Advert, advert_id)
     assert row is not None

@@ -293,7 +293,7 @@ async def test_a_batch_is_one_transaction_others_see_only_when_it_ends(
 
     async def mark_then_look(session: Session, payload: dict[str, Any], runtime: Runtime) -> None:
         await _mark(session, payload, runtime)
-        async with outside.db.transaction() as other:
+        async with outside.db.transaction(write=False) as other:
             rows = (await other.execute(select(Job.payload).where(Job.kind == f"{kind}-mark"))).scalars()
             seen.append(sorted(int(p["n"]) for p in rows))
 

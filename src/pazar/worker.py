@@ -24,7 +24,6 @@ import time
 import uuid
 from typing import Any
 
-from pazar.db.queries import begin_writing
 from pazar.services import jobs, webhook_delivery
 from pazar.services.adverts import EXPIRE_JOB, MODERATE_JOB
 from pazar.services.realestate import operations as re_operations
@@ -108,8 +107,8 @@ class Worker:
         started = time.monotonic()
         attempted: list[Any] = []
         try:
+            # A write transaction: BEGIN IMMEDIATE on SQLite, so no savepoint opens the transaction.
             async with db.transaction() as session:
-                await begin_writing(session)
                 for job in claimed:
                     if attempted and time.monotonic() - started > BATCH_SECONDS:
                         break

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pazar.db.session import writing
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # An arbitrary constant: the key of the PostgreSQL advisory lock held while migrating/seeding.
 ADVISORY_LOCK_KEY = 7_311_402_211
@@ -30,7 +32,7 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
-    async with engine.begin() as conn:
+    async with writing(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several `pazar serve` processes may start at once on one PostgreSQL.
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Select, Table, bindparam, func, select, text, update
+from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pazar.db.models import Advert, PartnerApp, User
+from pazar.db.session import WRITE_OPTION
 
 
 def owned_adverts(*, site_id: str, user_id: int, app_id: int | None = None) -> Select[Advert]:
@@ -63,28 +64,17 @@ async def count_up_to(
 async def lock_user(session: AsyncSession, user_id: int) -> None:
     """Hold the user until the transaction ends, so that one user's writes queue behind each other.
 
-    PostgreSQL locks the row. SQLite has no row locks: a no-op UPDATE takes the database's write
-    lock now (before the reads that decide, e.g. a free-slot count) instead of at the first INSERT,
+    PostgreSQL locks the row. SQLite has no row locks, only the database's write lock: a write
+    transaction (``BEGIN IMMEDIATE``) holds it from its first statement already; in a read
+    transaction a no-op UPDATE takes it now (before the reads that decide, e.g. a free-slot count),
     so no writer of another process can slip in between the read and the write.
     """
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    await session.execute(_LOCK_USER_SQLITE if sqlite else _LOCK_USER_ROW, {"uid": user_id})
-
-
-_BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")
-
-
-async def begin_writing(session: AsyncSession) -> None:
-    """Open the session's transaction as a writer, before its first statement (SQLite only).
-
-    SQLite's driver opens a transaction at the first INSERT/UPDATE/DELETE and reads outside one.
-    A transaction that must read before it writes inside one transaction (several jobs, each in a
-    savepoint) needs it open from the start, holding the write lock: a SAVEPOINT that opened the
-    transaction itself would commit it at its RELEASE, and a reader that later writes would fail
-    (SQLITE_BUSY_SNAPSHOT) when another process committed meanwhile. PostgreSQL needs neither.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(_BEGIN_IMMEDIATE)
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(_LOCK_USER_ROW, {"uid": user_id})
+        return
+    conn = (await session.connection()).sync_connection
+    if conn is None or not conn.get_execution_options().get(WRITE_OPTION, False):
+        await session.execute(_LOCK_USER_SQLITE, {"uid": user_id})
 
 
 _APP_CALLBACK = select(PartnerApp.webhook_url).where(PartnerApp.id == bindparam("app_id"))

@@ -1,50 +1,38 @@
-"""The SQLite driver pazar runs on: SQLAlchemy's aiosqlite dialect, with fewer thread hops.
+"""The asyncio SQLite connection pazar hands SQLAlchemy's aiosqlite dialect: one thread hop a statement.
 
-aiosqlite runs every sqlite3 call on a thread of its own and SQLAlchemy's adapter makes four such
-calls per statement (cursor, execute, fetchall, close), each a round trip through a queue and the
-event loop's wake-up pipe; a commit or rollback is one more, even when nothing was written. On the
-API's hot paths those hops, not SQLite, were most of the time (bench/README.md). Here a statement
-is one hop (execute, fetch every row, close, all on the connection's thread) and a commit or
-rollback with no transaction open is no hop at all.
+SQLAlchemy's aiosqlite dialect takes any driver-level asyncio connection through the documented
+``create_async_engine(..., async_creator=...)``; this module makes one from the public ``sqlite3``
+API, with the subset of aiosqlite's public ``Connection``/``Cursor`` interface the dialect uses.
+Like aiosqlite it runs each connection's SQLite calls on a thread of its own, so the event loop is
+never blocked. Unlike aiosqlite (and SQLAlchemy's stock adapter of it) it makes one round trip to
+that thread per statement instead of four (cursor, execute, fetch, close): on the API's hot paths
+those hops, not SQLite, were most of a request's time (bench/README.md).
 
-Writers of one process also queue on an asyncio lock (the write gate) before they take SQLite's
-write lock: SQLite makes a second writer sleep and poll (``busy_timeout``, up to 100 ms a nap),
-which turned a burst of POSTs into seconds of tail latency; in the queue they wait their turn.
-Writers of other processes still meet SQLite's own lock, as before.
+Transactions follow SQLAlchemy's documented recipe for sqlite3/aiosqlite: the connection is in
+autocommit mode (``isolation_level=None``, so sqlite3 never emits BEGIN itself) and the engine's
+``begin`` listener (``pazar.db.session``) chooses ``BEGIN DEFERRED`` or ``BEGIN IMMEDIATE``. The
+listener hands the BEGIN to :meth:`Connection.begin_with_next_statement`, which runs it in the same
+hop as the transaction's first statement; a commit or rollback with no transaction open is no hop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import logging
+import queue
 import sqlite3
-import weakref
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from functools import partial
+from typing import Any, TypeVar
 
-from sqlalchemy.dialects import registry
-from sqlalchemy.dialects.sqlite.aiosqlite import (
-    AsyncAdapt_aiosqlite_connection,
-    AsyncAdapt_aiosqlite_cursor,
-    AsyncAdapt_aiosqlite_dbapi,
-    SQLiteDialect_aiosqlite,
-)
-from sqlalchemy.util import EMPTY_DICT
-from sqlalchemy.util.concurrency import await_
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
-GATE_TIMEOUT_SECONDS = 30.0  # = the busy_timeout pazar.db.session sets
-DRIVER_NAME = "sqlite.pazar_aiosqlite"
-DRIVER_URL_SCHEME = "sqlite+pazar_aiosqlite"
-
-# Statements that take (or may take) SQLite's write lock; everything else reads.
-_WRITE_VERBS = frozenset(
-    {"INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN", "SAVEPOINT", "CREATE", "DROP", "ALTER"}
-)
-
-
-def _is_write(operation: str) -> bool:
-    head = operation.lstrip()[:9].split(None, 1)
-    return bool(head) and head[0].upper() in _WRITE_VERBS
+_STOP = None  # the thread's last item
 
 
 @dataclass(slots=True)
@@ -54,11 +42,16 @@ class _Outcome:
     rowcount: int
     lastrowid: int | None
     in_transaction: bool
+    wrote: bool
 
 
-def _run(aio: Any, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """One statement from start to end, on the connection's own thread."""
-    conn: sqlite3.Connection = aio._conn
+def _statement(
+    conn: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> _Outcome:
+    """The transaction's BEGIN (if still to run) and one statement with all its rows, on the thread."""
+    if begin is not None:
+        conn.execute(begin)
+    changes = conn.total_changes
     cursor = conn.cursor()
     try:
         if many:
@@ -69,178 +62,224 @@ def _run(aio: Any, operation: str, parameters: Any, many: bool) -> _Outcome:
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return _Outcome(description, rows, cursor.rowcount, cursor.lastrowid, conn.in_transaction)
+        wrote = conn.total_changes != changes
+        return _Outcome(description, rows, cursor.rowcount, cursor.lastrowid, conn.in_transaction, wrote)
     finally:
         cursor.close()
 
 
-def _end(aio: Any, commit: bool) -> None:
-    conn: sqlite3.Connection = aio._conn
+def _end(conn: sqlite3.Connection, commit: bool) -> bool:
     if commit:
         conn.commit()
     else:
         conn.rollback()
+    return conn.in_transaction
 
 
-class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
-    """A cursor holding one statement's whole result, fetched in the same hop as the statement."""
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.done():  # the caller was cancelled meanwhile
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
 
-    def __init__(self, adapt_connection: OneHopConnection) -> None:  # no hop: nothing to open yet
-        self._adapt_connection = adapt_connection
-        self._connection = adapt_connection._connection
-        self._soft_closed_memoized = EMPTY_DICT
-        self._rows = collections.deque()
-        self._description: Any = None
-        self._rowcount = -1
-        self._lastrowid: int | None = None
+class _Thread:
+    """The thread one SQLite connection lives on; calls run one after another, in order."""
 
-    @property
-    def description(self) -> Any:
-        return self._description
-
-    @property
-    def rowcount(self) -> int:
-        return self._rowcount
-
-    @property
-    def lastrowid(self) -> Any:
-        return self._lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return 1
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        pass
-
-    async def _async_soft_close(self) -> None:
-        return None
-
-    def close(self) -> None:
-        self._rows.clear()
-
-    def execute(self, operation: Any, parameters: Any = None) -> Any:
-        self._take(cast(OneHopConnection, self._adapt_connection).run(operation, parameters, many=False))
-
-    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
-        self._take(
-            cast(OneHopConnection, self._adapt_connection).run(operation, seq_of_parameters, many=True)
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any] | None] | None] = (
+            queue.SimpleQueue()
         )
+        self._thread = threading.Thread(target=self._serve, name="pazar-sqlite", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while (item := self._calls.get()) is not _STOP:
+            fn, future = item
+            try:
+                result = fn()
+            except BaseException as error:
+                outcome: tuple[bool, Any] = (False, error)
+            else:
+                outcome = (True, result)
+            if future is None:  # posted: nobody awaits it
+                if not outcome[0]:
+                    log.warning("SQLite call %r failed", fn, exc_info=outcome[1])
+                continue
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                future.get_loop().call_soon_threadsafe(_settle, future, *outcome)
+
+    def post(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` after the calls queued so far, without waiting for it."""
+        self._calls.put((fn, None))
+
+    def call(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._calls.put((fn, future))
+        return future
+
+    def stop(self, last: Callable[[], Any] | None = None) -> None:
+        """End the thread after the calls queued so far (and ``last``, if given: nobody awaits it)."""
+        if last is not None:
+            self._calls.put((last, None))
+        self._calls.put(_STOP)
+
+
+class Cursor:
+    """A cursor holding one statement's whole result, fetched in the statement's hop."""
+
+    arraysize = 1
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._rows: collections.deque[Any] = collections.deque()
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> Cursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def execute(self, operation: str, parameters: Any = None) -> Cursor:
+        self._take(await self._connection.run(operation, parameters, many=False))
+        return self
+
+    async def executemany(self, operation: str, seq_of_parameters: Any) -> Cursor:
+        self._take(await self._connection.run(operation, seq_of_parameters, many=True))
+        return self
 
     def _take(self, outcome: _Outcome) -> None:
-        self._description = outcome.description
+        self.description = outcome.description
         self._rows = collections.deque(outcome.rows)
-        self._rowcount = outcome.rowcount
-        self._lastrowid = outcome.lastrowid
+        self.rowcount = outcome.rowcount
+        self.lastrowid = outcome.lastrowid
+
+    async def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = min(len(self._rows), size or self.arraysize)
+        return [self._rows.popleft() for _ in range(count)]
+
+    async def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    async def close(self) -> None:
+        self._rows.clear()
 
 
-class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_gate", "_holds_gate", "_in_transaction")
+class Connection:
+    """One SQLite connection in autocommit mode, on a thread of its own."""
 
-    _cursor_cls = OneHopCursor  # type: ignore[assignment]
-
-    def __init__(self, dbapi: Any, connection: Any, gate: asyncio.Lock) -> None:
-        super().__init__(dbapi, connection)
-        self._gate = gate
-        self._holds_gate = False
-        # sqlite3 opens transactions implicitly, before the first write; none is open yet.
+    def __init__(self, thread: _Thread, conn: sqlite3.Connection) -> None:
+        self._thread = thread
+        # SQLAlchemy's adapter tests ``_connection`` (aiosqlite's name) to know the connection is open.
+        self._connection: sqlite3.Connection | None = conn
+        self._begin: str | None = None  # the BEGIN the next statement runs first
         self._in_transaction = False
-
-    def run(self, operation: str, parameters: Any, *, many: bool) -> _Outcome:
-        if not self._holds_gate and _is_write(operation):
-            self._enter_gate()
-        try:
-            outcome: _Outcome = await_(
-                self._connection._execute(_run, self._connection, operation, parameters, many)
-            )
-        except BaseException as error:
-            # Failed or cancelled (the statement may still run on the thread): whether a transaction
-            # is open is unknown, so the caller's rollback must really run (and then opens the gate).
-            self._settle(True)
-            if isinstance(error, Exception):
-                self._handle_exception(error)
-            raise
-        self._settle(outcome.in_transaction)
-        return outcome
-
-    def _enter_gate(self) -> None:
-        # As long as SQLite itself would wait for its lock: a writer never waits forever.
-        try:
-            await_(asyncio.wait_for(self._gate.acquire(), GATE_TIMEOUT_SECONDS))
-        except TimeoutError:
-            raise self.dbapi.OperationalError("database is locked (write queue timeout)") from None
-        self._holds_gate = True
-
-    def _settle(self, in_transaction: bool) -> None:
-        self._in_transaction = in_transaction
-        if self._holds_gate and not in_transaction:
-            self._holds_gate = False
-            self._gate.release()
-
-    def _finish(self, *, commit: bool) -> None:
-        if not self._in_transaction:
-            self._settle(False)
-            return
-        try:
-            await_(self._connection._execute(_end, self._connection, commit))
-        except Exception as error:
-            self._handle_exception(error)
-        finally:
-            self._settle(False)
-
-    def commit(self) -> None:
-        if self._connection._connection:
-            self._finish(commit=True)
-
-    def rollback(self) -> None:
-        if self._connection._connection:
-            self._finish(commit=False)
-
-    def close(self) -> None:
-        self._settle(False)
-        super().close()
-
-    def terminate(self) -> None:
-        self._settle(False)
-        super().terminate()
+        self._reading = False  # the open transaction was begun as a read transaction
+        self._clean = False  # ... and has changed nothing (no write, no failed statement) so far
 
     @property
     def isolation_level(self) -> str | None:
-        return AsyncAdapt_aiosqlite_connection.isolation_level.fget(self)  # type: ignore[attr-defined,no-any-return]
+        return None  # always autocommit: the engine's begin listener emits BEGIN
 
-    @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
-        AsyncAdapt_aiosqlite_connection.isolation_level.fset(self, value)  # type: ignore[attr-defined]
-        self._in_transaction = True  # unknown now: let the next commit or rollback really run
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction or self._begin is not None
+
+    def begin_with_next_statement(self, begin: str, *, write: bool) -> None:
+        """Open a transaction with ``begin`` (``BEGIN``, ``BEGIN IMMEDIATE``) in the next statement's hop.
+
+        No statement runs in between, so this is the same as running it now, one hop cheaper.
+        """
+        self._begin = begin
+        self._reading = self._clean = not write
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise ValueError("no active connection")
+        return self._connection
+
+    async def run(self, operation: str, parameters: Any, *, many: bool) -> _Outcome:
+        conn, begin = self._open(), self._begin
+        self._begin = None
+        try:
+            outcome = await self._thread.call(partial(_statement, conn, begin, operation, parameters, many))
+        except BaseException:
+            # Failed or cancelled (the statement may still run): whether a transaction is open is
+            # unknown, so the caller's rollback must really run.
+            self._in_transaction, self._clean = True, False
+            raise
+        self._in_transaction = outcome.in_transaction
+        if outcome.wrote:
+            self._clean = False
+        if outcome.wrote and self._reading and outcome.in_transaction:
+            # It works alone, but fails ("database is locked") when another connection commits
+            # between this transaction's first read and this write: the unit of work must say it writes.
+            log.warning("a read transaction wrote: %.80s", operation)
+        return outcome
+
+    def cursor(self) -> Cursor:
+        return Cursor(self)
+
+    async def execute(self, operation: str, parameters: Sequence[Any] | None = None) -> Cursor:
+        return await self.cursor().execute(operation, parameters)
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        await self._thread.call(partial(self._open().create_function, *args, **kwargs))
+
+    async def _finish(self, *, commit: bool) -> None:
+        self._begin = None
+        if not self._in_transaction:
+            return
+        if self._clean:
+            # A read transaction that changed nothing: ending it only lets go of its snapshot, and
+            # cannot fail. The thread does it before this connection's next call; nobody waits.
+            self._in_transaction = self._clean = False
+            self._thread.post(partial(_end, self._open(), False))
+            return
+        try:
+            self._in_transaction = await self._thread.call(partial(_end, self._open(), commit))
+        except BaseException:
+            self._in_transaction = True
+            raise
+
+    async def commit(self) -> None:
+        await self._finish(commit=True)
+
+    async def rollback(self) -> None:
+        await self._finish(commit=False)
+
+    async def close(self) -> None:
+        conn, self._connection = self._connection, None
+        if conn is not None:
+            try:
+                await self._thread.call(conn.close)
+            finally:
+                self._thread.stop()
+
+    def stop(self) -> None:
+        """Close without waiting (SQLAlchemy's terminate, when a graceful close failed)."""
+        conn, self._connection = self._connection, None
+        if conn is not None:
+            self._thread.stop(last=conn.close)
 
 
-class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    """One per engine, so one write gate per engine (and event loop) and process."""
-
-    def __init__(self, aiosqlite: Any, sqlite: Any) -> None:
-        super().__init__(aiosqlite, sqlite)
-        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        plain = super().connect(*arg, **kw)
-        gate = self._gates.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-        return OneHopConnection(self, plain._connection, gate)
-
-
-class OneHopSQLiteDialect(SQLiteDialect_aiosqlite):
-    driver = "pazar_aiosqlite"
-    supports_statement_cache = True
-
-    @classmethod
-    def import_dbapi(cls) -> OneHopDBAPI:
-        return OneHopDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
-
-
-def register() -> None:
-    """Make ``sqlite+pazar_aiosqlite://`` URLs resolve to this dialect (idempotent)."""
-    registry.register(DRIVER_NAME, __name__, "OneHopSQLiteDialect")
+async def connect(database: str, **kwargs: Any) -> Connection:
+    """A connection in autocommit mode (``isolation_level=None``, SQLAlchemy's documented recipe)."""
+    thread = _Thread()
+    kwargs = {**kwargs, "isolation_level": None, "check_same_thread": False}
+    try:
+        conn = await thread.call(partial(sqlite3.connect, database, **kwargs))
+    except BaseException:
+        thread.stop()
+        raise
+    return Connection(thread, conn)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from fastapi import Depends
 from starlette.exceptions import HTTPException
@@ -14,6 +15,16 @@ SITE_HEADER = "x-pazar-site"
 # The API each dialect app speaks (the keys of ``services.oauth.API_TOKENS``); a site speaks one.
 DIALECT_APIS = {"partner_v2": "v2", "re_v1": "re", "autoupload": "autoupload"}
 DEFAULT_API = "v2"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITES = "pazar_writes"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes(endpoint: Endpoint) -> Endpoint:
+    """Mark a GET endpoint that writes (a view counter): its request gets a write transaction."""
+    setattr(endpoint, WRITES, True)
+    return endpoint
 
 
 class SiteRouter:
@@ -105,9 +116,12 @@ async def session_dependency(request: Request) -> AsyncIterator[Session]:
     """The request's session: committed when the endpoint returns, rolled back if it raises.
 
     Used with ``Depends(..., scope="function")`` so the commit happens before the
-    response is sent: a failed commit is an error response, never a lost write.
+    response is sent: a failed commit is an error response, never a lost write. A GET (or HEAD,
+    OPTIONS) reads, unless its endpoint is marked ``@writes``; any other method is a write transaction
+    (``Database.transaction``).
     """
-    async with runtime_of(request).db.transaction() as session:
+    write = request.method not in READ_METHODS or getattr(request.scope.get("endpoint"), WRITES, False)
+    async with runtime_of(request).db.transaction(write=write) as session:
         yield session
 
 

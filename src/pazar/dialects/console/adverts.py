@@ -8,7 +8,7 @@ from html import escape
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of
+from pazar.dialects.common.context import SessionDep, runtime_of, site_id_of, writes
 from pazar.dialects.common.ids import RowId, possible_id
 from pazar.dialects.common.responses import json_response
 from pazar.dialects.console import html, messages
@@ -30,6 +30,7 @@ def advert_id_from(slug: str) -> int | None:
 
 
 @router.get("/d/oferta/{slug}", include_in_schema=False)
+@writes  # counts the view
 async def advert_page(slug: str, request: Request, session: Session = SessionDep) -> Response:
     advert_id = advert_id_from(slug)
     if advert_id is None:

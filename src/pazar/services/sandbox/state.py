@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession as Session
 
 from pazar.db.base import Base
 from pazar.db.models import SandboxSnapshot
-from pazar.db.queries import begin_writing
 from pazar.db.session import json_dumps, json_loads
 from pazar.domain.errors import NotFound
 from pazar.services import seed
@@ -111,8 +110,7 @@ async def _hold_everything(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables())
         await session.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
-    else:
-        await begin_writing(session)
+    # On SQLite the caller's write transaction (BEGIN IMMEDIATE) already holds the only lock.
 
 
 async def _wipe(session: Session) -> None:
